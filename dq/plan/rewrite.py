@@ -1,0 +1,76 @@
+"""Pure Expr -> Expr rewrites the planner applies to rule predicates before fusing them."""
+from __future__ import annotations
+
+from sqlglot import exp
+
+from dq.schema import Table
+
+
+def conjuncts(expression: exp.Expression | None) -> list[exp.Expression]:
+    """`a AND b AND c` as [a, b, c] (parentheses unwrapped)."""
+    if expression is None:
+        return []
+    expression = expression.unnest()
+    if isinstance(expression, exp.And):
+        return conjuncts(expression.left) + conjuncts(expression.right)
+    return [expression]
+
+
+def qualify_outer(predicate: exp.Expression, table: Table, alias: str) -> exp.Expression:
+    """Point the rule table's columns at the scan alias: bare ones outside subqueries, and `<table>.col` anywhere
+    (the correlation side of a subquery), so joins added by the planner cannot shadow them. A subquery over the
+    rule's own table must therefore give that table an alias (`FROM ac02 o`)."""
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.Column):
+            return node
+        bare_outside = not node.table and node.name in table.columns and node.find_ancestor(exp.Select) is None
+        if bare_outside or node.table == table.name:
+            return exp.column(node.name, table=alias)
+        return node
+
+    return predicate.transform(rewrite)
+
+
+def rename_table_alias(expression: exp.Expression, old: str, new: str, bare_columns: set[str]) -> exp.Expression:
+    """Re-qualify columns of one subquery table under a canonical alias (bare columns of that table included)."""
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and (node.table == old or (not node.table and node.name in bare_columns)):
+            return exp.column(node.name, table=new)
+        return node
+
+    return expression.transform(rewrite)
+
+
+def expand_list_params(expression: exp.Expression, list_lengths: dict[str, int]) -> exp.Expression:
+    """`x IN (:codes)` with a list parameter → `x IN (:codes_0, :codes_1, …)`: every value still bound."""
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.In) and node.expressions and not node.args.get("query"):
+            items: list[exp.Expression] = []
+            for item in node.expressions:
+                if isinstance(item, exp.Placeholder) and item.name in list_lengths:
+                    items += [exp.Placeholder(this=f"{item.name}_{i}") for i in range(list_lengths[item.name])]
+                else:
+                    items.append(item)
+            return exp.In(this=node.this, expressions=items) if items else exp.false()
+        return node
+
+    return expression.transform(rewrite)
+
+
+def greatest_least_to_case(node: exp.Expression) -> exp.Expression:
+    """GREATEST/LEAST ignore NULLs on PostgreSQL but return NULL on MariaDB: spell out PostgreSQL's meaning."""
+    if isinstance(node, (exp.Greatest, exp.Least)) and len(node.expressions) == 1:
+        a, b = node.this, node.expressions[0]
+        op = exp.GTE if isinstance(node, exp.Greatest) else exp.LTE
+        return exp.Case(
+            ifs=[
+                exp.If(this=exp.Is(this=a.copy(), expression=exp.null()), true=b.copy()),
+                exp.If(this=exp.Is(this=b.copy(), expression=exp.null()), true=a.copy()),
+                exp.If(this=op(this=a.copy(), expression=b.copy()), true=a.copy()),
+            ],
+            default=b.copy(),
+        )
+    return node

@@ -1,0 +1,344 @@
+"""One fused scan per table: every row-level, duplicate and cross-table rule of the table in ONE statement.
+
+The statement returns, grouped by (branch, person category, failing?, failing row's key), the row count and each
+rule's population and violation count. Clean rows collapse into one group per branch, and every failing row keeps
+its key with the rules it fails, so one pass yields both the metrics and the error lists (design.md §3).
+
+Set-level rules do not cost separate statements: each correlated subquery shape becomes one grouped LEFT JOIN
+shared by every rule that uses it (ten rules reading ab01 join ab01 once), each duplicate key one grouped join.
+Every join is on a grouped (unique-key) subquery, so no join can multiply rows, even on the duplicate keys the
+audit exists to find.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from dq.model import Rule
+from dq.plan.rewrite import conjuncts, expand_list_params, greatest_least_to_case, qualify_outer, rename_table_alias
+from dq.plan.dialects import DialectCaps
+from dq.rules.macros import expand_macros
+from dq.schema import Hop, Schema, Table
+
+ROW = "t"  # alias of the audited table inside its scan
+AGGREGATES = (exp.Sum, exp.Min, exp.Max, exp.Count, exp.Avg)
+
+
+@dataclass(frozen=True)
+class RuleColumns:
+    """Where one rule's figures are in a scan's result."""
+
+    rule_id: str
+    population: str
+    violations: str
+    excess: str | None = None  # duplicates: Σ (group size - 1) / group size → 重复率 numerator
+
+
+@dataclass(frozen=True)
+class TableScan:
+    table: str
+    rules: tuple[RuleColumns, ...]
+    key_columns: tuple[str, ...]
+    entity_column: str | None
+    has_category: bool
+    select: exp.Select
+    joins: tuple[str, ...]  # one line per shared join, for `dq plan`
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(r.rule_id for r in self.rules)
+
+
+def _alias(name: str) -> str:
+    return name.lower()
+
+
+@dataclass
+class _Group:
+    """One decorrelated subquery shape: `table` grouped by correlation expressions, with its aggregates."""
+
+    alias: str
+    table: str
+    inner: tuple[exp.Expression, ...]
+    outer: tuple[exp.Expression, ...]
+    aggregates: dict[str, tuple[str, exp.Expression]] = field(default_factory=dict)  # sql -> (alias, expr)
+
+    def add(self, aggregate: exp.Expression) -> exp.Column:
+        key = aggregate.sql()
+        if key not in self.aggregates:
+            self.aggregates[key] = (f"x{len(self.aggregates)}", aggregate)
+        return exp.column(self.aggregates[key][0], table=self.alias)
+
+    def subquery(self) -> exp.Select:
+        select = exp.select(*[exp.alias_(e.copy(), f"j{i}") for i, e in enumerate(self.inner)])
+        select = select.select(*[exp.alias_(a.copy(), name) for name, a in self.aggregates.values()])
+        return select.from_(exp.to_table(self.table).as_("g")).group_by(*[e.copy() for e in self.inner])
+
+
+class _ScanBuilder:
+    def __init__(self, table: Table, schema: Schema, caps: DialectCaps, list_lengths: dict[str, int]):
+        self.table, self.schema, self.caps, self.list_lengths = table, schema, caps, list_lengths
+        self.lookups: dict[str, set[str]] = {}  # relation alias -> columns read
+        self.groups: dict[tuple, _Group] = {}
+        self.duplicates: dict[str, tuple[str, exp.Select, tuple[exp.Expression, ...]]] = {}
+
+    # -- predicates --------------------------------------------------------------------------------------------
+    def prepare(self, predicate: exp.Expression) -> exp.Expression:
+        """Canonical rule SQL → SQL over the scan's FROM clause."""
+        tree = expand_macros(predicate.copy())
+        tree = tree.transform(greatest_least_to_case)
+        tree = qualify_outer(tree, self.table, ROW)
+        tree = tree.transform(self._decorrelate)
+        tree = tree.transform(self._read_relation)
+        return expand_list_params(tree, self.list_lengths)
+
+    def _read_relation(self, node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.table in self.table.relations:
+            self.lookups.setdefault(node.table, set()).add(node.name)
+            return exp.column(f"c_{node.name}", table=f"rel_{node.table}")
+        return node
+
+    def _decorrelate(self, node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Exists):
+            return self._rewrite_subquery(node.this, exists=True) or node
+        if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select) and not isinstance(node.parent, exp.In):
+            return self._rewrite_subquery(node.this, exists=False) or node
+        return node
+
+    def _split_correlation(self, select: exp.Select) -> tuple[str, str, list, list] | None:
+        """(inner table, its alias, [(inner expr, outer expr)], [local conjuncts]) or None if not decorrelatable."""
+        source = select.args.get("from_") or select.args.get("from")
+        if select.args.get("joins") or select.args.get("group") or source is None:
+            return None
+        inner = source.this
+        if not isinstance(inner, exp.Table):
+            return None
+        pairs, local = [], []
+        for term in conjuncts(select.args["where"].this if select.args.get("where") else None):
+            outer_refs = [c for c in term.find_all(exp.Column) if c.table == ROW]
+            if not outer_refs:
+                local.append(term)
+            elif isinstance(term, exp.EQ) and not any(c.table == ROW for c in term.left.find_all(exp.Column)):
+                pairs.append((term.left, term.right))
+            elif isinstance(term, exp.EQ) and not any(c.table == ROW for c in term.right.find_all(exp.Column)):
+                pairs.append((term.right, term.left))
+            else:
+                return None
+        if not pairs or any(c.table in self.table.relations for p in pairs for c in p[1].find_all(exp.Column)):
+            return None
+        return inner.name, inner.alias_or_name, pairs, local
+
+    def _rewrite_subquery(self, select: exp.Select, *, exists: bool) -> exp.Expression | None:
+        split = self._split_correlation(select)
+        if split is None:
+            return None
+        table_name, alias, pairs, local = split
+        bare = set(self.schema.table(table_name).columns)
+        canon = lambda e: rename_table_alias(e.copy(), alias, "g", bare)  # noqa: E731
+        inner = tuple(canon(i) for i, _ in pairs)
+        outer = tuple(o.copy() for _, o in pairs)
+        signature = (table_name, tuple(e.sql() for e in inner), tuple(e.sql() for e in outer))
+        group = self.groups.setdefault(signature, _Group(f"sq{len(self.groups)}", table_name, inner, outer))
+        condition = exp.and_(*[canon(t) for t in local]) if local else None
+        if exists:
+            flag = exp.Case(ifs=[exp.If(this=condition, true=exp.Literal.number(1))], default=exp.Literal.number(0)) \
+                if condition is not None else exp.Literal.number(1)
+            column = group.add(exp.Max(this=flag))
+            return exp.EQ(this=exp.func("COALESCE", column, exp.Literal.number(0)), expression=exp.Literal.number(1))
+        projection = select.expressions[0].unalias() if len(select.expressions) == 1 else None
+        if not isinstance(projection, AGGREGATES):
+            return None
+        aggregate = canon(projection)
+        if condition is not None:
+            argument = aggregate.this
+            distinct = isinstance(argument, exp.Distinct)
+            value = argument.expressions[0] if distinct else argument
+            value = exp.Literal.number(1) if isinstance(value, exp.Star) else value
+            guarded = exp.Case(ifs=[exp.If(this=condition, true=value.copy())])
+            aggregate.set("this", exp.Distinct(expressions=[guarded]) if distinct else guarded)
+        column = group.add(aggregate)
+        return exp.func("COALESCE", column, exp.Literal.number(0)) if isinstance(aggregate, exp.Count) else column
+
+    # -- joins -------------------------------------------------------------------------------------------------
+    def _hop_subquery(self, hops: tuple[Hop, ...], target_column: str, out_alias: str) -> tuple[exp.Select, list[str]]:
+        """Grouped lookup along a join path: first hop's remote columns → MIN(target column)."""
+        first = hops[0]
+        select = exp.select(*[exp.alias_(exp.column(r, table="h0"), f"j{i}") for i, (_, r) in enumerate(first.on)])
+        select = select.from_(exp.to_table(first.table).as_("h0"))
+        for n, hop in enumerate(hops[1:], start=1):
+            on = exp.and_(*[exp.EQ(this=exp.column(r, table=f"h{n}"), expression=exp.column(l, table=f"h{n - 1}"))
+                            for l, r in hop.on])
+            select = select.join(exp.to_table(hop.table).as_(f"h{n}"), on=on)
+        last = f"h{len(hops) - 1}"
+        select = select.select(exp.alias_(exp.Min(this=exp.column(target_column, table=last)), out_alias))
+        return select.group_by(*[exp.column(r, table="h0") for _, r in first.on]), [l for l, _ in first.on]
+
+    def _join(self, query: exp.Select, subquery: exp.Select, alias: str, on: exp.Expression) -> exp.Select:
+        return query.join(exp.Subquery(this=subquery, alias=exp.TableAlias(this=exp.to_identifier(alias))),
+                          on=on, join_type="LEFT")
+
+    def _lookup_joins(self, query: exp.Select) -> tuple[exp.Select, list[str]]:
+        described = []
+        for alias, columns in sorted(self.lookups.items()):
+            hop = self.table.relations[alias]
+            select = exp.select(*[exp.alias_(exp.column(r), f"j{i}") for i, (_, r) in enumerate(hop.on)])
+            select = select.select(*[exp.alias_(exp.Min(this=exp.column(c)), f"c_{c}") for c in sorted(columns)])
+            select = select.from_(hop.table).group_by(*[exp.column(r) for _, r in hop.on])
+            on = exp.and_(*[exp.EQ(this=exp.column(f"j{i}", table=f"rel_{alias}"), expression=exp.column(l, table=ROW))
+                            for i, (l, _) in enumerate(hop.on)])
+            query = self._join(query, select, f"rel_{alias}", on)
+            described.append(f"关联查找 rel_{alias}: {hop.table} ON {', '.join(f'{l}={r}' for l, r in hop.on)} → {', '.join(sorted(columns))}")
+        return query, described
+
+    def _group_joins(self, query: exp.Select) -> tuple[exp.Select, list[str]]:
+        described = []
+        for group in self.groups.values():
+            on = exp.and_(*[exp.EQ(this=exp.column(f"j{i}", table=group.alias), expression=o.copy())
+                            for i, o in enumerate(group.outer)])
+            query = self._join(query, group.subquery(), group.alias, on)
+            described.append(f"子查询合并 {group.alias}: {group.table} 按 {', '.join(e.sql() for e in group.inner)} 分组, {len(group.aggregates)} 个聚合")
+        return query, described
+
+    def _branch(self, query: exp.Select) -> tuple[exp.Select, exp.Expression, list[str]]:
+        path = self.table.branch
+        if path is None:
+            return query, exp.null(), ["经办机构: 无 (全部计入未知经办机构)"]
+        if not path.via:
+            return query, exp.column(path.column, table=ROW), [f"经办机构: {self.table.name}.{path.column}"]
+        subquery, locals_ = self._hop_subquery(path.via, path.column, "branch")
+        on = exp.and_(*[exp.EQ(this=exp.column(f"j{i}", table="br"), expression=exp.column(l, table=ROW))
+                        for i, l in enumerate(locals_)])
+        route = " → ".join(h.table for h in path.via)
+        return self._join(query, subquery, "br", on), exp.column("branch", table="br"), [f"经办机构: {route}.{path.column}"]
+
+    # -- duplicates --------------------------------------------------------------------------------------------
+    def _exact(self, expression: exp.Expression) -> exp.Expression:
+        """Group text exactly where the database's default collation would merge 'x' and 'X'."""
+        numeric = isinstance(expression, exp.Column) and expression.table == ROW and \
+            not self.table.column(expression.name).is_text
+        if self.caps.binary_collation and not numeric:
+            return exp.Collate(this=expression, expression=exp.var(self.caps.binary_collation))
+        return expression
+
+    def duplicate_group(self, rule: Rule) -> tuple[str, exp.Expression, exp.Expression]:
+        """(join alias, population predicate, violation predicate) of a duplicate rule; registers its join."""
+        spec = rule.duplicate
+        keys = tuple(self._exact(self.prepare(k)) for k in spec.key)
+        where = self.prepare(spec.where) if spec.where is not None else None
+        present = [exp.Not(this=exp.Is(this=k.copy(), expression=exp.null())) for k in keys]
+        filters = present + ([where] if where is not None else [])
+        count = exp.Count(this=exp.Distinct(expressions=[self._exact(self.prepare(spec.distinct))])) \
+            if spec.distinct is not None else exp.Count(this=exp.Star())
+        select = exp.select(*[exp.alias_(k.copy(), f"d{i}") for i, k in enumerate(keys)])
+        select = select.select(exp.alias_(exp.Count(this=exp.Star()), "n"))
+        signature = f"{[k.sql() for k in keys]}|{where.sql() if where else ''}|{count.sql()}"
+        if signature not in self.duplicates:
+            alias = f"dup{len(self.duplicates)}"
+            base = select.from_(exp.to_table(self.table.name).as_(ROW)).where(exp.and_(*[f.copy() for f in filters]))
+            grouped = base.group_by(*[k.copy() for k in keys]).having(exp.GT(this=count, expression=exp.Literal.number(1)))
+            self.duplicates[signature] = (alias, grouped, keys)
+        alias = self.duplicates[signature][0]
+        population = exp.and_(*[f.copy() for f in filters])
+        return alias, population, exp.Not(this=exp.Is(this=exp.column("n", table=alias), expression=exp.null()))
+
+    def _duplicate_joins(self, query: exp.Select) -> tuple[exp.Select, list[str]]:
+        described = []
+        for alias, grouped, keys in self.duplicates.values():
+            grouped, _ = self._lookup_joins_into(grouped)
+            on = exp.and_(*[exp.EQ(this=exp.column(f"d{i}", table=alias), expression=k.copy()) for i, k in enumerate(keys)])
+            query = self._join(query, grouped, alias, on)
+            described.append(f"重复分组 {alias}: 按 {', '.join(k.sql() for k in keys)}")
+        return query, described
+
+    def _lookup_joins_into(self, query: exp.Select) -> tuple[exp.Select, list[str]]:
+        """Relation lookups a duplicate key needs inside its own grouped subquery."""
+        used = {c.table[len("rel_"):] for c in query.find_all(exp.Column) if c.table.startswith("rel_")}
+        saved, self.lookups = self.lookups, {a: cols for a, cols in self.lookups.items() if a in used}
+        try:
+            return self._lookup_joins(query)
+        finally:
+            self.lookups = saved
+
+    def from_clause(self) -> tuple[exp.Select, exp.Expression, list[str]]:
+        query = exp.select().from_(exp.to_table(self.table.name).as_(ROW))
+        query, branch, described = self._branch(query)
+        for add in (self._lookup_joins, self._group_joins, self._duplicate_joins):
+            query, lines = add(query)
+            described += lines
+        return query, branch, described
+
+
+def _flag(condition: exp.Expression | None) -> exp.Expression:
+    if condition is None:
+        return exp.Literal.number(1)
+    return exp.Case(ifs=[exp.If(this=condition, true=exp.Literal.number(1))], default=exp.Literal.number(0))
+
+
+def build_table_scan(
+    table: Table, rules: list[Rule], schema: Schema, caps: DialectCaps, list_lengths: dict[str, int]
+) -> TableScan:
+    """Fuse every implemented rule of one table into one statement."""
+    builder = _ScanBuilder(table, schema, caps, list_lengths)
+    measures: list[tuple[RuleColumns, exp.Expression, exp.Expression, exp.Expression | None]] = []
+    for rule in rules:
+        when = builder.prepare(rule.when) if rule.when is not None else None
+        if rule.duplicate is not None:
+            alias, population, violation = builder.duplicate_group(rule)
+            when = exp.and_(population, when) if when is not None else population
+            size = exp.column("n", table=alias)
+            excess = exp.Div(this=exp.Sub(this=size, expression=exp.Literal.number(1)),
+                             expression=exp.Mul(this=size.copy(), expression=exp.Literal.number("1.0")))
+        else:
+            violation, excess = builder.prepare(rule.violation), None
+        fails = exp.and_(exp.paren(when.copy()), exp.paren(violation)) if when is not None else violation
+        name = _alias(rule.id)
+        columns = RuleColumns(rule.id, f"n_{name}", f"v_{name}", f"e_{name}" if excess is not None else None)
+        excess_expr = exp.Case(ifs=[exp.If(this=fails.copy(), true=excess)], default=exp.Literal.number(0)) \
+            if excess is not None else None
+        measures.append((columns, _flag(when), _flag(fails), excess_expr))
+
+    query, branch, described = builder.from_clause()
+    keys = [f"k{i}" for i in range(len(table.key))]
+    entity = table.entity if table.entity and (table.entity,) != table.key else None
+    inner = query.select(*[exp.alias_(exp.column(k, table=ROW), a) for k, a in zip(table.key, keys)])
+    inner = inner.select(exp.alias_(branch, "branch"))
+    if entity:
+        inner = inner.select(exp.alias_(exp.column(entity, table=ROW), "ent"))
+    if table.person_category:
+        category = qualify_outer(exp.maybe_parse(table.person_category, dialect="postgres"), table, ROW)
+        inner = inner.select(exp.alias_(category, "cat"))
+    for columns, population, fails, excess in measures:
+        inner = inner.select(exp.alias_(population, columns.population), exp.alias_(fails, columns.violations))
+        if excess is not None:
+            inner = inner.select(exp.alias_(excess, columns.excess))
+
+    failing = exp.GT(this=_sum_of([c.violations for c, *_ in measures]), expression=exp.Literal.number(0))
+    group_columns = ["branch"] + (["cat"] if table.person_category else [])
+    middle = exp.select(*group_columns).select(exp.alias_(_flag(failing), "failing"))
+    carried = keys + (["ent"] if entity else [])
+    for column in carried:
+        middle = middle.select(exp.alias_(exp.Case(ifs=[exp.If(this=failing.copy(), true=exp.column(column))]), f"f{column}"))
+    figures = [c for m in measures for c in (m[0].population, m[0].violations, m[0].excess) if c]
+    middle = middle.select(*figures).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("r"))))
+
+    grouping = group_columns + ["failing"] + [f"f{c}" for c in carried]
+    outer = exp.select(*grouping).select(exp.alias_(exp.Count(this=exp.Star()), "row_count"))
+    outer = outer.select(*[exp.alias_(exp.Sum(this=exp.column(c)), c) for c in figures])
+    outer = outer.from_(exp.Subquery(this=middle, alias=exp.TableAlias(this=exp.to_identifier("m")))).group_by(*grouping)
+    return TableScan(
+        table=table.name,
+        rules=tuple(m[0] for m in measures),
+        key_columns=tuple(f"f{k}" for k in keys),
+        entity_column="fent" if entity else None,
+        has_category=bool(table.person_category),
+        select=outer,
+        joins=tuple(described),
+    )
+
+
+def _sum_of(columns: list[str]) -> exp.Expression:
+    total: exp.Expression = exp.column(columns[0])
+    for column in columns[1:]:
+        total = exp.Add(this=total, expression=exp.column(column))
+    return total
