@@ -1,0 +1,210 @@
+"""Counts → rates. Every formula of domain.md §2.3 is written once, here, and named as the campaign names it.
+
+- 信息准确率 (per 数据质量年 category) = 1 − 有错误实体数 / 实体数, from error-severity rules only.
+- 项目齐全率 = 1 − Σ 完整性规则违规数 / Σ 完整性规则适用数 (completeness rules).
+- 记实率 = 1 − Σ 真实性规则违规数 / Σ 真实性规则适用数 (placeholder / default-value rules).
+- 异常率 = 至少违反一条有效性或一致性规则的记录数 / 记录数.
+- 重复率 = Σ (重复组记录数 − 1) / Σ 重复规则适用数 (duplicate rules; each group keeps one record).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from dq.model import UNKNOWN_BRANCH, Rule, Suite
+from dq.run.results import Counts, RunResult
+
+TARGETS_FILE = Path(__file__).resolve().parents[2] / "sample_data" / "targets.yaml"
+FORMULAS = {
+    "信息准确率": "1 − 有错误实体数 ÷ 实体数 (仅计 error 级规则)",
+    "项目齐全率": "1 − Σ完整性违规数 ÷ Σ完整性适用数",
+    "记实率": "1 − Σ真实性违规数 ÷ Σ真实性适用数",
+    "异常率": "违反任一有效性/一致性规则的记录数 ÷ 记录数",
+    "重复率": "Σ(重复组记录数 − 1) ÷ Σ重复规则适用数",
+}
+PERSON_CATEGORY = "P"
+ALL = "全部"
+
+
+def rate(part: float, whole: float) -> float | None:
+    """part / whole, or None when nothing was checked (a rate of nothing is not 0 % nor 100 %)."""
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Target:
+    category: str
+    label: str
+    target: float
+    table: str | None
+    person_category: str | None
+
+
+def load_targets(path: Path = TARGETS_FILE) -> list[Target]:
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    return [Target(c, s["label"], float(s["target"]), (s.get("entities") or {}).get("table"),
+                   (s.get("entities") or {}).get("person_category")) for c, s in data.items()]
+
+
+@dataclass
+class RuleMetric:
+    rule: Rule
+    total: Counts
+    by_branch: dict[str | None, Counts]
+
+    @property
+    def rate(self) -> float | None:
+        return rate(self.total.violations, self.total.population)
+
+
+@dataclass
+class CategoryAccuracy:
+    target: Target
+    entities: int | None  # None: the category's entity table was not audited
+    error_entities: int
+    by_branch: dict[str | None, tuple[int, int]] = field(default_factory=dict)  # branch -> (entities, with errors)
+
+    @property
+    def accuracy(self) -> float | None:
+        return None if self.entities is None else (1 - rate(self.error_entities, self.entities)
+                                                   if self.entities else None)
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.accuracy is None else self.accuracy >= self.target.target - 1e-12
+
+
+@dataclass
+class NetworkMeasures:
+    """联网数据 measures of one table and branch (None where the table has no rule of that dimension)."""
+
+    rows: int
+    completeness: float | None  # 项目齐全率
+    reality: float | None  # 记实率
+    anomaly: float | None  # 异常率
+    duplication: float | None  # 重复率
+
+
+@dataclass
+class BranchRank:
+    branch: str | None
+    entities: int
+    error_entities: int
+    rank: int = 0
+
+    @property
+    def accuracy(self) -> float | None:
+        return 1 - rate(self.error_entities, self.entities) if self.entities else None
+
+
+@dataclass
+class Metrics:
+    rules: list[RuleMetric]
+    categories: list[CategoryAccuracy]
+    network: dict[str, dict[str, NetworkMeasures]]  # table -> branch label (or ALL) -> measures
+    ranking: list[BranchRank]
+
+
+def _rule_metrics(result: RunResult, suite: Suite) -> list[RuleMetric]:
+    metrics = []
+    for rule in suite.implemented():
+        by_branch = result.rule_counts(rule.id)
+        total = Counts()
+        for counts in by_branch.values():
+            total.add(counts.population, counts.violations, counts.excess)
+        metrics.append(RuleMetric(rule, total, dict(by_branch)))
+    return metrics
+
+
+def _error_entities(result: RunResult, suite: Suite, category: str) -> dict[str | None, set[str]]:
+    """Per branch, the entities with at least one error-severity finding of `category`."""
+    rules = {r.id: r for r in suite.implemented() if r.severity == "error"}
+    out: dict[str | None, set[str]] = defaultdict(set)
+    for finding in result.findings():
+        for rule_id in finding.rule_ids:
+            rule = rules.get(rule_id)
+            if rule and (rule.category == category or
+                         (rule.category == PERSON_CATEGORY and finding.category == category)):
+                out[finding.branch].add(finding.entity or finding.key)
+                break
+    return out
+
+
+def _category_accuracy(result: RunResult, suite: Suite, target: Target) -> CategoryAccuracy:
+    run = result.tables.get(target.table) if target.table else None
+    errors = _error_entities(result, suite, target.category)
+    if run is None:
+        return CategoryAccuracy(target, None, sum(len(v) for v in errors.values()))
+    entities: dict[str | None, int] = defaultdict(int)
+    for (branch, category), rows in run.rows_by_branch_category.items():
+        if target.person_category is None or category == target.person_category:
+            entities[branch] += rows
+    by_branch = {b: (n, len(errors.get(b, ()))) for b, n in entities.items()}
+    return CategoryAccuracy(target, sum(entities.values()), sum(e for _, e in by_branch.values()), by_branch)
+
+
+def _pooled(rule_metrics: list[RuleMetric], dimension: str, branch: str | None | object) -> float | None:
+    population = violations = 0
+    for metric in rule_metrics:
+        if metric.rule.dimension != dimension:
+            continue
+        counts = metric.total if branch is ALL else metric.by_branch.get(branch, Counts())  # type: ignore[arg-type]
+        population += counts.population
+        violations += counts.violations
+    return None if not population else 1 - violations / population
+
+
+def _duplication(rule_metrics: list[RuleMetric], branch: str | None | object) -> float | None:
+    population, excess = 0, 0.0
+    for metric in rule_metrics:
+        if metric.rule.dimension == "duplicate":
+            counts = metric.total if branch is ALL else metric.by_branch.get(branch, Counts())  # type: ignore[arg-type]
+            population += counts.population
+            excess += counts.excess
+    return rate(excess, population)
+
+
+def _network(result: RunResult, suite: Suite, rule_metrics: list[RuleMetric]) -> dict[str, dict[str, NetworkMeasures]]:
+    anomalous_dims = {"validity", "consistency"}
+    rules = {r.id: r for r in suite.implemented()}
+    out: dict[str, dict[str, NetworkMeasures]] = {}
+    for table, run in result.tables.items():
+        table_metrics = [m for m in rule_metrics if m.rule.table == table]
+        anomalous: dict[str | None, int] = defaultdict(int)
+        for finding in run.findings:
+            if any(rules[r].dimension in anomalous_dims for r in finding.rule_ids):
+                anomalous[finding.branch] += finding.rows
+        per_branch: dict[str, NetworkMeasures] = {}
+        for branch in [ALL, *run.rows_by_branch]:
+            rows = run.row_count if branch is ALL else run.rows_by_branch[branch]
+            bad = sum(anomalous.values()) if branch is ALL else anomalous.get(branch, 0)
+            label = ALL if branch is ALL else (branch or UNKNOWN_BRANCH)
+            per_branch[label] = NetworkMeasures(
+                rows, _pooled(table_metrics, "completeness", branch), _pooled(table_metrics, "reality", branch),
+                rate(bad, rows), _duplication(table_metrics, branch),
+            )
+        out[table] = per_branch
+    return out
+
+
+def _ranking(categories: list[CategoryAccuracy]) -> list[BranchRank]:
+    """Branches ranked by 综合信息准确率: all audited categories' entities pooled."""
+    totals: dict[str | None, BranchRank] = {}
+    for category in categories:
+        for branch, (entities, errors) in category.by_branch.items():
+            rank = totals.setdefault(branch, BranchRank(branch, 0, 0))
+            rank.entities += entities
+            rank.error_entities += errors
+    ordered = sorted(totals.values(), key=lambda r: (-(r.accuracy or 0), r.branch is None, r.branch or ""))
+    for position, rank in enumerate(ordered, start=1):
+        rank.rank = position
+    return ordered
+
+
+def compute_metrics(result: RunResult, suite: Suite, targets: list[Target] | None = None) -> Metrics:
+    rule_metrics = _rule_metrics(result, suite)
+    categories = [_category_accuracy(result, suite, t) for t in (targets or load_targets())]
+    return Metrics(rule_metrics, categories, _network(result, suite, rule_metrics), _ranking(categories))

@@ -1,0 +1,1 @@
+"""Outputs people and machines read: results.json, the HTML summary, the terminal summary."""
