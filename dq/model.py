@@ -48,6 +48,7 @@ class Duplicate:
     key: tuple[exp.Expression, ...]
     distinct: exp.Expression | None = None
     where: exp.Expression | None = None
+    nulls_fail: bool = False  # a NULL key is itself a violation (and in the population)
 
 
 @dataclass(frozen=True)

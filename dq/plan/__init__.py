@@ -48,5 +48,5 @@ def build_plan(
     scans = []
     for table_name in sorted({r.table for r in rules}):
         table_rules = [r for r in rules if r.table == table_name]
-        scans.append(build_table_scan(schema.table(table_name), table_rules, schema, caps, lengths))
+        scans.append(build_table_scan(schema.table(table_name), table_rules, schema, lengths))
     return Plan(caps, tuple(scans), binds)

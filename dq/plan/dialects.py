@@ -7,10 +7,14 @@ database it is on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from sqlglot import exp
 from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ErrorLevel
+
+from dq.plan.rewrite import exact_text_comparisons
+from dq.schema import load_schema
 
 
 class MariaDB(MySQL):
@@ -81,9 +85,16 @@ def _left_right_to_substr(node: exp.Expression) -> exp.Expression:
     return node
 
 
+@cache
+def _text_columns() -> frozenset[str]:
+    """National field codes stored as text (a code means the same thing, and has one type, in every table)."""
+    return frozenset(c.name for t in load_schema().tables.values() for c in t.columns.values() if c.is_text)
+
+
 def render(expression: exp.Expression, caps: DialectCaps) -> str:
     """Render a plan tree as SQL text for one target (the only place text is produced)."""
     tree = expression.copy().transform(_left_right_to_substr).transform(_placeholders_to_binds)
     if caps.case_insensitive_text:
         tree = tree.transform(_case_sensitive_regex)
+        tree = exact_text_comparisons(tree, caps.binary_collation or "", _text_columns())
     return tree.sql(dialect=caps.sqlglot_dialect, unsupported_level=ErrorLevel.RAISE, pretty=True)

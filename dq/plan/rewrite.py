@@ -74,3 +74,50 @@ def greatest_least_to_case(node: exp.Expression) -> exp.Expression:
             default=b.copy(),
         )
     return node
+
+
+TEXT_RESULTS = (exp.Substring, exp.Upper, exp.Lower, exp.Trim, exp.Replace, exp.Concat, exp.DPipe)
+
+
+def _is_text(node: exp.Expression, text_columns: frozenset[str]) -> bool:
+    """Whether an expression yields text, judged from its shape and the national field code it reads."""
+    node = node.unnest()
+    if isinstance(node, exp.Literal):
+        return node.is_string
+    if isinstance(node, exp.Column):
+        return node.name.removeprefix("c_") in text_columns
+    if isinstance(node, exp.Min | exp.Max):
+        return _is_text(node.this, text_columns)
+    if isinstance(node, exp.Case):
+        return any(_is_text(branch.args["true"], text_columns) for branch in node.args.get("ifs", []))
+    return isinstance(node, TEXT_RESULTS)
+
+
+def exact_text_comparisons(tree: exp.Expression, collation: str, text_columns: frozenset[str]) -> exp.Expression:
+    """On databases whose default collation is case-insensitive (MariaDB), make every text equality, IN list and
+    GROUP BY key exact, so 'x' and 'X', 'u1' and 'U1' stay different values as on the other databases."""
+
+    def exact(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Collate) or not _is_text(node, text_columns):
+            return node
+        return exp.Collate(this=node.copy(), expression=exp.var(collation))
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, (exp.EQ, exp.NEQ)) and (_is_text(node.left, text_columns) or _is_text(node.right, text_columns)):
+            if not isinstance(node.left, exp.Collate) and not isinstance(node.right, exp.Collate):
+                node.set("this", exp.Collate(this=node.left.copy(), expression=exp.var(collation)))
+        elif isinstance(node, exp.In):
+            node.set("this", exact(node.this))
+        elif isinstance(node, exp.Distinct) and isinstance(node.parent, exp.Count):
+            node.set("expressions", [exact(e) for e in node.expressions])
+        elif isinstance(node, exp.Select) and node.args.get("group"):
+            grouped = node.args["group"].expressions
+            keys = {g.sql() for g in grouped}
+            node.args["group"].set("expressions", [exact(g) for g in grouped])
+            node.set("expressions", [
+                exp.alias_(exact(e.unalias()), e.alias) if e.alias and e.unalias().sql() in keys else e
+                for e in node.expressions
+            ])
+        return node
+
+    return tree.transform(rewrite)

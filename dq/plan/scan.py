@@ -17,7 +17,6 @@ from sqlglot import exp
 
 from dq.model import Rule
 from dq.plan.rewrite import conjuncts, expand_list_params, greatest_least_to_case, qualify_outer, rename_table_alias
-from dq.plan.dialects import DialectCaps
 from dq.rules.macros import expand_macros
 from dq.schema import Hop, Schema, Table
 
@@ -77,8 +76,8 @@ class _Group:
 
 
 class _ScanBuilder:
-    def __init__(self, table: Table, schema: Schema, caps: DialectCaps, list_lengths: dict[str, int]):
-        self.table, self.schema, self.caps, self.list_lengths = table, schema, caps, list_lengths
+    def __init__(self, table: Table, schema: Schema, list_lengths: dict[str, int]):
+        self.table, self.schema, self.list_lengths = table, schema, list_lengths
         self.lookups: dict[str, set[str]] = {}  # relation alias -> columns read
         self.groups: dict[tuple, _Group] = {}
         self.duplicates: dict[str, tuple[str, exp.Select, tuple[exp.Expression, ...]]] = {}
@@ -213,22 +212,15 @@ class _ScanBuilder:
         return self._join(query, subquery, "br", on), exp.column("branch", table="br"), [f"经办机构: {route}.{path.column}"]
 
     # -- duplicates --------------------------------------------------------------------------------------------
-    def _exact(self, expression: exp.Expression) -> exp.Expression:
-        """Group text exactly where the database's default collation would merge 'x' and 'X'."""
-        numeric = isinstance(expression, exp.Column) and expression.table == ROW and \
-            not self.table.column(expression.name).is_text
-        if self.caps.binary_collation and not numeric:
-            return exp.Collate(this=expression, expression=exp.var(self.caps.binary_collation))
-        return expression
-
     def duplicate_group(self, rule: Rule) -> tuple[str, exp.Expression, exp.Expression]:
         """(join alias, population predicate, violation predicate) of a duplicate rule; registers its join."""
         spec = rule.duplicate
-        keys = tuple(self._exact(self.prepare(k)) for k in spec.key)
+        keys = tuple(self.prepare(k) for k in spec.key)
         where = self.prepare(spec.where) if spec.where is not None else None
         present = [exp.Not(this=exp.Is(this=k.copy(), expression=exp.null())) for k in keys]
         filters = present + ([where] if where is not None else [])
-        count = exp.Count(this=exp.Distinct(expressions=[self._exact(self.prepare(spec.distinct))])) \
+        population_filters = ([where] if where is not None else []) if spec.nulls_fail else filters
+        count = exp.Count(this=exp.Distinct(expressions=[self.prepare(spec.distinct)])) \
             if spec.distinct is not None else exp.Count(this=exp.Star())
         select = exp.select(*[exp.alias_(k.copy(), f"d{i}") for i, k in enumerate(keys)])
         select = select.select(exp.alias_(exp.Count(this=exp.Star()), "n"))
@@ -239,8 +231,11 @@ class _ScanBuilder:
             grouped = base.group_by(*[k.copy() for k in keys]).having(exp.GT(this=count, expression=exp.Literal.number(1)))
             self.duplicates[signature] = (alias, grouped, keys)
         alias = self.duplicates[signature][0]
-        population = exp.and_(*[f.copy() for f in filters])
-        return alias, population, exp.Not(this=exp.Is(this=exp.column("n", table=alias), expression=exp.null()))
+        population = exp.and_(*[f.copy() for f in population_filters]) if population_filters else None
+        grouped = exp.Not(this=exp.Is(this=exp.column("n", table=alias), expression=exp.null()))
+        if spec.nulls_fail:  # a record without its key is as unusable as a duplicate one (P01 个人编号为空/重复)
+            grouped = exp.or_(*[exp.Is(this=k.copy(), expression=exp.null()) for k in keys], grouped)
+        return alias, population, grouped
 
     def _duplicate_joins(self, query: exp.Select) -> tuple[exp.Select, list[str]]:
         described = []
@@ -276,16 +271,16 @@ def _flag(condition: exp.Expression | None) -> exp.Expression:
 
 
 def build_table_scan(
-    table: Table, rules: list[Rule], schema: Schema, caps: DialectCaps, list_lengths: dict[str, int]
+    table: Table, rules: list[Rule], schema: Schema, list_lengths: dict[str, int]
 ) -> TableScan:
-    """Fuse every implemented rule of one table into one statement."""
-    builder = _ScanBuilder(table, schema, caps, list_lengths)
+    """Fuse every implemented rule of one table into one statement (a dialect-neutral tree; see dialects.render)."""
+    builder = _ScanBuilder(table, schema, list_lengths)
     measures: list[tuple[RuleColumns, exp.Expression, exp.Expression, exp.Expression | None]] = []
     for rule in rules:
         when = builder.prepare(rule.when) if rule.when is not None else None
         if rule.duplicate is not None:
             alias, population, violation = builder.duplicate_group(rule)
-            when = exp.and_(population, when) if when is not None else population
+            when = exp.and_(*[p for p in (population, when) if p is not None]) if population or when else None
             size = exp.column("n", table=alias)
             excess = exp.Div(this=exp.Sub(this=size, expression=exp.Literal.number(1)),
                              expression=exp.Mul(this=size.copy(), expression=exp.Literal.number("1.0")))

@@ -162,7 +162,7 @@ class _FileReader:
         where = self.parse_sql(node, key_shorthand, str(spec["where"]), table, rule_id) if spec.get("where") else None
         if any(k is None for k in keys):
             return None
-        return Duplicate(tuple(keys), distinct, where)  # type: ignore[arg-type]
+        return Duplicate(tuple(keys), distinct, where, spec.get("nulls") == "fail")  # type: ignore[arg-type]
 
     def rule(self, node: Any, table: Table, index: int, rules_node: CommentedSeq) -> Rule | None:
         if not isinstance(node, CommentedMap):

@@ -106,7 +106,9 @@ def _age(birth: str, ref: str) -> str:
 def _retirement_months(birth_months: str, kind: str) -> str:
     base, start, step, cap = RETIREMENT[kind]
     k = f"({birth_months} - {start})"
-    delay = f"CASE WHEN {k} < 0 THEN 0 WHEN FLOOR({k} / {step}) + 1 > {cap} THEN {cap} ELSE FLOOR({k} / {step}) + 1 END"
+    # Whole steps as exact integer arithmetic: SQLAlchemy's SQLite FLOOR is a Python function that fails on NULL.
+    steps = f"(({k} - {k} % {step}) / {step})"
+    delay = f"CASE WHEN {k} < 0 THEN 0 WHEN {steps} + 1 > {cap} THEN {cap} ELSE {steps} + 1 END"
     return f"({birth_months} + {base} + {delay})"
 
 

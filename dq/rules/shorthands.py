@@ -49,8 +49,10 @@ def _references(value: Any, table: Table) -> Expansion:
 
 
 def _duplicate(value: Any, table: Table) -> Expansion:
-    if not isinstance(value, dict) or "key" not in value or not set(value) <= {"key", "distinct", "where"}:
-        raise ShorthandError("duplicate 需要 {key: [表达式…], distinct: 表达式?, where: 条件?}")
+    if not isinstance(value, dict) or "key" not in value or not set(value) <= {"key", "distinct", "where", "nulls"}:
+        raise ShorthandError("duplicate 需要 {key: [表达式…], distinct: 表达式?, where: 条件?, nulls: fail?}")
+    if value.get("nulls", "skip") not in ("skip", "fail"):
+        raise ShorthandError("duplicate.nulls 取值为 skip (默认, 空键不参与) 或 fail (空键即违规)")
     keys = value["key"] if isinstance(value["key"], list) else [value["key"]]
     return Expansion(duplicate={**value, "key": [str(k) for k in keys]})
 

@@ -23,7 +23,8 @@ def _regexp(pattern: str | None, value: str | None) -> bool | None:
     """SQLite's `x REGEXP p` calls regexp(p, x); NULL in, NULL out, as on the other databases."""
     if pattern is None or value is None:
         return None
-    return _compiled(pattern).search(value) is not None
+    # SQLite's dynamic typing can hand a number to a text column's expression (e.g. '1990' stored as INTEGER).
+    return _compiled(pattern).search(value if isinstance(value, str) else str(value)) is not None
 
 
 _PATTERNS: dict[str, re.Pattern] = {}

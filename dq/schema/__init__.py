@@ -37,8 +37,8 @@ class Column:
     def sqlalchemy_type(self) -> sa.types.TypeEngine:
         return {
             "text": lambda: sa.String(self.length),
-            "d8": lambda: sa.String(8),
-            "ym": lambda: sa.String(6),
+            "d8": lambda: sa.String(10),  # text dates arrive as 2023-01-01 too
+            "ym": lambda: sa.String(10),
             "int": lambda: sa.BigInteger(),
             "num": lambda: sa.Numeric(16, 2),
             "rate": lambda: sa.Numeric(10, 4),
