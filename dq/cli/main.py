@@ -42,7 +42,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except DqError as err:
-        errors.print(f"[bold red]错误[/bold red] {err}", markup=True, highlight=False)
+        errors.print(f"[bold red]错误[/bold red] {err}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 

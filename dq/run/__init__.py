@@ -113,14 +113,13 @@ def run_plan(
         period=period, dialect=source.caps.name, database=source.display_url, suite_path=suite.path,
         suite_version=suite.version, started_at=datetime.now().isoformat(timespec="seconds"),
     )
-    with connection(source) as conn:
+    with connection(source) as conn, conn.begin():
         check_tables(conn, plan, schema)
-        with conn.begin():
-            for scan in plan.scans:
-                if on_table:
-                    on_table(scan.table, "start")
-                result.tables[scan.table] = execute_scan(conn, source, plan, scan)
-                if on_table:
-                    on_table(scan.table, "done")
+        for scan in plan.scans:
+            if on_table:
+                on_table(scan.table, "start")
+            result.tables[scan.table] = execute_scan(conn, source, plan, scan)
+            if on_table:
+                on_table(scan.table, "done")
     result.finished_at = datetime.now().isoformat(timespec="seconds")
     return result

@@ -80,10 +80,13 @@ def open_source(url: str, *, timeout_s: int = 1800, read_only: bool = True) -> S
 
     @sa.event.listens_for(engine, "connect")
     def _guard(dbapi_connection: object, _record: object) -> None:
+        if not guards:
+            return
         cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
         for statement in guards:
             cursor.execute(statement)
         cursor.close()
+        dbapi_connection.commit()  # type: ignore[attr-defined]  # PostgreSQL undoes a SET that is rolled back
 
     return Source(url, engine, caps, timeout_s)
 

@@ -77,7 +77,7 @@ def create_example_database(url: str, schema: Schema | None = None) -> Source:
     return source
 
 
-def _insert(conn: sa.Connection, metadata: sa.MetaData, schema: Schema, table: str, rows: tuple[dict, ...]) -> None:
+def insert_rows(conn: sa.Connection, metadata: sa.MetaData, schema: Schema, table: str, rows: tuple[dict, ...]) -> None:
     defaults = example_defaults().get(table, {})
     if rows:
         conn.execute(metadata.tables[table].insert(), [_typed(schema, table, {**defaults, **r}) for r in rows])
@@ -106,9 +106,9 @@ def _violations(source: Source, metadata: sa.MetaData, schema: Schema, rule: Rul
     with source.engine.connect() as conn:
         transaction = conn.begin()
         try:
-            _insert(conn, metadata, schema, rule.table, example.rows)
+            insert_rows(conn, metadata, schema, rule.table, example.rows)
             for table, rows in example.other_tables.items():
-                _insert(conn, metadata, schema, table, rows)
+                insert_rows(conn, metadata, schema, table, rows)
             return sum(int(row._mapping[column] or 0) for row in conn.execute(sql, binds))
         finally:
             transaction.rollback()

@@ -1,0 +1,84 @@
+"""`dq` as a user runs it: results on success; on bad input a clear message, exit code 2 and nothing written."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dq.cli.main import app
+from tests.conftest import database_url
+from tests.small_city import build_small_city
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def small_sqlite(session_tmp: Path) -> str:
+    url = database_url("sqlite", "dq_test_cli", session_tmp)
+    build_small_city(url).engine.dispose()
+    return url
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_audit_writes_results_and_summary(small_sqlite: str, tmp_path: Path) -> None:
+    result = invoke("audit", "--db", small_sqlite, "--out", str(tmp_path), "--period", "2024-10")
+    assert result.exit_code == 0, result.output
+    document = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert document["run"]["period"] == "202410" and document["run"]["dialect"] == "sqlite"
+    rules = {r["id"]: r for r in document["rules"]}
+    assert rules["U08"]["violations"] == 1 and rules["U08"]["failing_keys"] == ["21100000002"]
+    assert rules["P04"]["failing_keys"] == ["2110000000002"] and rules["P05"]["violations"] == 1
+    assert {c["category"] for c in document["categories"]} >= {"U", "W", "R"}
+    assert "单位信息准确率" in result.output and (tmp_path / "summary.html").exists()
+
+
+def test_malformed_rule_file_names_file_line_and_column(small_sqlite: str, tmp_path: Path) -> None:
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "ab01.yaml").write_text(
+        "table: ab01\nrules:\n  - id: U01\n    name: x\n    category: U\n    dimension: validity\n"
+        "    severity: error\n    fields: [aab001]\n    violation: aab00l IS NULL\n    fix: x\n    source: x\n"
+        "    examples: {fail: [{aab001: null}], pass: [{aab001: '1'}]}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["audit", "--db", small_sqlite, "--out", str(out), "--suite", str(suite)])
+    assert result.exit_code == 2
+    assert f"{suite / 'ab01.yaml'}:9:16 U01: 表 ab01 没有字段 aab00l" in result.output
+    assert not out.exists()
+
+
+def test_unreachable_database_is_named(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["audit", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/none",
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "无法连接数据库 postgresql+psycopg://postgres@127.0.0.1:1/none" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_table_is_named(tmp_path: Path) -> None:
+    empty = database_url("sqlite", "dq_test_empty", tmp_path)
+    import sqlalchemy as sa
+
+    sa.create_engine(empty).connect().close()
+    result = runner.invoke(app, ["audit", "--db", empty, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "缺少表: aa10, ab01, ab07" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_period_is_rejected(small_sqlite: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["audit", "--db", small_sqlite, "--out", str(tmp_path), "--period", "2024-13"])
+    assert result.exit_code == 2 and "稽核期 '2024-13' 格式错误" in result.output
+
+
+def test_plan_prints_every_query_with_its_rules() -> None:
+    result = invoke("plan", "--dialect", "mariadb")
+    assert result.exit_code == 0
+    assert "-- 表 ac01: 1 条查询, 服务 28 条规则" in result.output and "COLLATE utf8mb4_bin" in result.output
+
+
+def test_rules_show_gives_predicate_and_fix() -> None:
+    result = invoke("rules", "show", "P05")
+    assert result.exit_code == 0 and "18位" in result.output and "整改建议" in result.output
