@@ -17,7 +17,7 @@ from dq.run.connect import Source, connection, interrupt_after, open_source
 from dq.run.results import Counts, Finding, RunResult, TableRun
 from dq.schema import Schema, load_schema
 
-__all__ = ["run_plan", "open_source", "Source", "RunResult", "TableRun", "Finding", "Counts", "check_tables"]
+__all__ = ["run_plan", "execute_scan", "open_source", "Source", "RunResult", "TableRun", "Finding", "Counts", "check_tables"]
 
 NULL_KEY = "∅"
 FETCH_BATCH = 10_000

@@ -1,0 +1,166 @@
+"""dq audit cost against a bare sequential scan of the same tables, on DuckDB and PostgreSQL.
+
+    python -m benchmarks.run --persons 1000000 --databases duckdb,postgresql
+
+For each database: build (or reuse) the sample city, time a bare scan that reads every column of every audited
+table, time `dq audit` in a child process (wall time and that process's peak RSS), then the per-table scan time and
+the marginal cost of the five most expensive rules (full table scan minus the same scan without that rule).
+Figures are printed and written to benchmarks/out/<database>-<persons>.json. Nothing here is a pass/fail test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from dq.plan import build_plan
+from dq.rules.loader import load_suite
+from dq.rules.params import load_params
+from dq.run import execute_scan, open_source
+from dq.run.connect import connection
+from dq.sample import build_city, write_city
+from dq.schema import load_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out"
+PERIOD = "202410"
+URLS = {
+    "duckdb": lambda n: f"duckdb:///{OUT / f'city-{n}.duckdb'}",
+    "postgresql": lambda n: f"postgresql+psycopg://postgres@127.0.0.1:5432/dq_bench_{n}",
+}
+
+
+def ensure_pg_database(url: str) -> None:
+    admin = sa.create_engine(sa.engine.make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = sa.engine.make_url(url).database
+    with admin.connect() as conn:
+        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def best_of(runs: int, action) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def bare_scan_seconds(url: str, tables: list[str], runs: int) -> dict[str, float]:
+    """Per table: a query that reads every column of every row once and computes nothing else."""
+    schema = load_schema()
+    source = open_source(url)
+    out = {}
+    with connection(source) as conn:
+        for table in tables:
+            columns = ", ".join(f"COUNT({c})" for c in schema.table(table).columns)
+            sql = sa.text(f"SELECT {columns} FROM {table}")
+            out[table] = best_of(runs, lambda: conn.execute(sql).all())
+    source.engine.dispose()
+    return out
+
+
+def audit_in_child(url: str, out_dir: Path) -> tuple[float, int, dict]:
+    """Run `dq audit` as its own process: wall time, peak RSS (KiB) of that process, and its results.json."""
+    command = [sys.executable, "-m", "dq.cli.main", "audit", "--db", url, "--out", str(out_dir), "--period", PERIOD]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"dq audit failed: {child.stderr.read().decode() if child.stderr else status}")
+    return wall, usage.ru_maxrss, json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+
+
+def marginal_costs(url: str, runs: int, top: int = 5) -> list[tuple[str, str, float]]:
+    """(rule, table, seconds) for the `top` rules whose removal saves the most scan time."""
+    suite, params = load_suite(ROOT / "checks"), load_params()
+    source = open_source(url)
+    dialect = source.caps.name
+    alone: list[tuple[float, str, str]] = []
+    with connection(source) as conn:
+        for rule in suite.implemented():
+            plan = build_plan(suite, params, PERIOD, dialect, rule_ids={rule.id})
+            alone.append((best_of(1, lambda: execute_scan(conn, source, plan, plan.scans[0])), rule.id, rule.table))
+        alone.sort(reverse=True)
+        results = []
+        for _, rule_id, table in alone[:top]:
+            table_rules = {r.id for r in suite.implemented() if r.table == table}
+            full = build_plan(suite, params, PERIOD, dialect, rule_ids=table_rules)
+            without = build_plan(suite, params, PERIOD, dialect, rule_ids=table_rules - {rule_id})
+            full_s = best_of(runs, lambda: execute_scan(conn, source, full, full.scans[0]))
+            without_s = best_of(runs, lambda: execute_scan(conn, source, without, without.scans[0]))
+            results.append((rule_id, table, full_s - without_s))
+    source.engine.dispose()
+    return results
+
+
+def bench_database(name: str, persons: int, seed: int, runs: int, rebuild: bool) -> dict:
+    url = URLS[name](persons)
+    marker = OUT / f"{name}-{persons}.built"
+    if name == "postgresql":
+        ensure_pg_database(url)
+    build_seconds = None
+    if rebuild or not marker.exists():
+        started = time.perf_counter()
+        city = build_city(persons, seed, PERIOD)
+        generated = time.perf_counter() - started
+        write_city(city, url)
+        build_seconds = {"generate": generated, "generate+load": time.perf_counter() - started}
+        marker.write_text(json.dumps(build_seconds))
+    wall, peak_kib, results = audit_in_child(url, OUT / f"audit-{name}-{persons}")
+    tables = sorted(results["run"]["tables"])
+    bare = bare_scan_seconds(url, tables, runs)
+    return {
+        "database": name, "persons": persons, "build_seconds": build_seconds or json.loads(marker.read_text()),
+        "dq_wall_seconds": wall, "dq_peak_rss_mib": peak_kib / 1024,
+        "table_scan_seconds": {t: results["run"]["tables"][t]["seconds"] for t in tables},
+        "table_rows": {t: results["run"]["tables"][t]["rows"] for t in tables},
+        "bare_scan_seconds": bare, "bare_total_seconds": sum(bare.values()),
+        "ratio_dq_scans_to_bare": sum(results["run"]["tables"][t]["seconds"] for t in tables) / sum(bare.values()),
+        "ratio_dq_wall_to_bare": wall / sum(bare.values()),
+        "marginal_top_rules": marginal_costs(url, runs),
+    }
+
+
+def report(figures: dict) -> None:
+    print(f"\n== {figures['database']} · {figures['persons']:,} persons")
+    print(f"build: {figures['build_seconds']}")
+    print(f"dq audit (whole process): {figures['dq_wall_seconds']:.1f} s, peak RSS {figures['dq_peak_rss_mib']:.0f} MiB")
+    print(f"bare scan of the same tables: {figures['bare_total_seconds']:.2f} s")
+    print(f"ratio dq scans / bare scan: {figures['ratio_dq_scans_to_bare']:.2f}x   "
+          f"dq whole process / bare scan: {figures['ratio_dq_wall_to_bare']:.2f}x")
+    print(f"{'table':8} {'rows':>12} {'dq scan s':>10} {'bare s':>8} {'ratio':>7}")
+    for table, seconds in figures["table_scan_seconds"].items():
+        bare = figures["bare_scan_seconds"][table]
+        print(f"{table:8} {figures['table_rows'][table]:>12,} {seconds:>10.2f} {bare:>8.2f} {seconds / bare:>7.2f}")
+    print("marginal cost of the five most expensive rules (full scan − scan without the rule):")
+    for rule_id, table, seconds in figures["marginal_top_rules"]:
+        print(f"  {rule_id:5} ({table}) {seconds:+.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--databases", default="duckdb,postgresql")
+    parser.add_argument("--runs", type=int, default=3, help="repetitions of each timed query (best is kept)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the sample city even if one exists")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name in args.databases.split(","):
+        figures = bench_database(name.strip(), args.persons, args.seed, args.runs, args.rebuild)
+        (OUT / f"{name}-{args.persons}.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1))
+        report(figures)
+
+
+if __name__ == "__main__":
+    main()
