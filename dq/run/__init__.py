@@ -93,7 +93,11 @@ def execute_scan(conn: Connection, source: Source, plan: Plan, scan: TableScan) 
                 for row in batch:
                     _read_group(run, scan, row)
         except sa.exc.DBAPIError as err:
-            raise SourceError(f"表 {scan.table} 的稽核查询执行失败 ({', '.join(scan.rule_ids)}): {_reason(err)}") from err
+            elapsed = time.perf_counter() - started
+            hint = f" — 已超过语句超时 {source.timeout_s} 秒，可用 --timeout 调整" if elapsed >= source.timeout_s * 0.95 else ""
+            raise SourceError(
+                f"表 {scan.table} 的稽核查询执行失败 ({', '.join(scan.rule_ids)}): {_reason(err)}{hint}"
+            ) from err
     run.seconds = time.perf_counter() - started
     return run
 
