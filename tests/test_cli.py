@@ -82,3 +82,15 @@ def test_plan_prints_every_query_with_its_rules() -> None:
 def test_rules_show_gives_predicate_and_fix() -> None:
     result = invoke("rules", "show", "P05")
     assert result.exit_code == 0 and "18位" in result.output and "整改建议" in result.output
+
+
+def test_missing_column_is_named(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    url = database_url("sqlite", "dq_test_missing_column", tmp_path)
+    build_small_city(url).engine.dispose()
+    with sa.create_engine(url).begin() as conn:
+        conn.execute(sa.text("ALTER TABLE ab01 DROP COLUMN bab010"))
+    result = runner.invoke(app, ["audit", "--db", url, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "缺少字段" in result.output and "ab01: bab010" in result.output
+    assert not (tmp_path / "out").exists()
