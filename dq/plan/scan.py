@@ -175,7 +175,7 @@ class _ScanBuilder:
 
     def _join(self, query: exp.Select, subquery: exp.Select, alias: str, on: exp.Expression) -> exp.Select:
         return query.join(exp.Subquery(this=subquery, alias=exp.TableAlias(this=exp.to_identifier(alias))),
-                          on=on, join_type="LEFT")
+                          on=on, join_type="LEFT", copy=False)
 
     def _lookup_joins(self, query: exp.Select) -> tuple[exp.Select, list[str]]:
         described = []
@@ -296,31 +296,35 @@ def build_table_scan(
     query, branch, described = builder.from_clause()
     keys = [f"k{i}" for i in range(len(table.key))]
     entity = table.entity if table.entity and (table.entity,) != table.key else None
-    inner = query.select(*[exp.alias_(exp.column(k, table=ROW), a) for k, a in zip(table.key, keys)])
-    inner = inner.select(exp.alias_(branch, "branch"))
+    projections: list[exp.Expression] = [exp.alias_(exp.column(k, table=ROW), a) for k, a in zip(table.key, keys)]
+    projections.append(exp.alias_(branch, "branch"))
     if entity:
-        inner = inner.select(exp.alias_(exp.column(entity, table=ROW), "ent"))
+        projections.append(exp.alias_(exp.column(entity, table=ROW), "ent"))
     if table.person_category:
         category = qualify_outer(exp.maybe_parse(table.person_category, dialect="postgres"), table, ROW)
-        inner = inner.select(exp.alias_(category, "cat"))
+        projections.append(exp.alias_(category, "cat"))
     for columns, population, fails, excess in measures:
-        inner = inner.select(exp.alias_(population, columns.population), exp.alias_(fails, columns.violations))
+        projections += [exp.alias_(population, columns.population), exp.alias_(fails, columns.violations)]
         if excess is not None:
-            inner = inner.select(exp.alias_(excess, columns.excess))
+            projections.append(exp.alias_(excess, columns.excess))
+    inner = query.select(*projections, copy=False)
 
     failing = exp.GT(this=_sum_of([c.violations for c, *_ in measures]), expression=exp.Literal.number(0))
     group_columns = ["branch"] + (["cat"] if table.person_category else [])
-    middle = exp.select(*group_columns).select(exp.alias_(_flag(failing), "failing"))
     carried = keys + (["ent"] if entity else [])
-    for column in carried:
-        middle = middle.select(exp.alias_(exp.Case(ifs=[exp.If(this=failing.copy(), true=exp.column(column))]), f"f{column}"))
     figures = [c for m in measures for c in (m[0].population, m[0].violations, m[0].excess) if c]
-    middle = middle.select(*figures).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("r"))))
+    middle = exp.select(
+        *group_columns, exp.alias_(_flag(failing), "failing"),
+        *[exp.alias_(exp.Case(ifs=[exp.If(this=failing.copy(), true=exp.column(c))]), f"f{c}") for c in carried],
+        *figures, copy=False,
+    ).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("r"))), copy=False)
 
     grouping = group_columns + ["failing"] + [f"f{c}" for c in carried]
-    outer = exp.select(*grouping).select(exp.alias_(exp.Count(this=exp.Star()), "row_count"))
-    outer = outer.select(*[exp.alias_(exp.Sum(this=exp.column(c)), c) for c in figures])
-    outer = outer.from_(exp.Subquery(this=middle, alias=exp.TableAlias(this=exp.to_identifier("m")))).group_by(*grouping)
+    outer = exp.select(
+        *grouping, exp.alias_(exp.Count(this=exp.Star()), "row_count"),
+        *[exp.alias_(exp.Sum(this=exp.column(c)), c) for c in figures], copy=False,
+    ).from_(exp.Subquery(this=middle, alias=exp.TableAlias(this=exp.to_identifier("m"))), copy=False)
+    outer = outer.group_by(*grouping, copy=False)
     return TableScan(
         table=table.name,
         rules=tuple(m[0] for m in measures),

@@ -11,7 +11,7 @@ the audited database. Two constraints shape every template:
 
 >>> from sqlglot import parse_one
 >>> expand_macros(parse_one("ym(aac007)", read="postgres")).sql()
-'SUBSTRING(aac007, 1, 6)'
+'SUBSTRING((aac007), 1, 6)'
 """
 from __future__ import annotations
 
@@ -182,8 +182,12 @@ MACRO_NAMES = frozenset(TEMPLATES)
 
 
 @cache
-def _parse(sql: str) -> exp.Expression:
-    return sqlglot.parse_one(sql, read="postgres")
+def _template_tree(name: str) -> exp.Expression:
+    """A macro's template parsed once, its arguments standing as columns `__arg0`, `__arg1`, … (macros inside
+    the template already expanded)."""
+    arity, template = TEMPLATES[name]
+    parsed = sqlglot.parse_one(template(*[f"__arg{i}" for i in range(arity)]), read="postgres")
+    return expand_macros(parsed)
 
 
 class MacroArityError(ValueError):
@@ -191,16 +195,22 @@ class MacroArityError(ValueError):
 
 
 def expand_call(name: str, args: list[exp.Expression]) -> exp.Expression:
-    """Expand one macro call into canonical SQL (macros inside templates expand recursively).
+    """Expand one macro call into canonical SQL.
 
     >>> expand_call("ym_ok", [exp.column("aab050")]).sql()
-    "REGEXP_LIKE(aab050, '^[0-9]{4}(0[1-9]|1[0-2])$')"
+    "(REGEXP_LIKE((aab050), '^[0-9]{4}(0[1-9]|1[0-2])$'))"
     """
-    arity, template = TEMPLATES[name]
+    arity, _ = TEMPLATES[name]
     if len(args) != arity:
         raise MacroArityError(f"{name}() 需要 {arity} 个参数，给了 {len(args)} 个")
-    rendered = [f"({a.sql(dialect='postgres')})" for a in args]
-    return expand_macros(_parse(template(*rendered)).copy())
+    expanded = [expand_macros(a) for a in args]
+
+    def substitute(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table and node.name.startswith("__arg"):
+            return exp.paren(expanded[int(node.name[5:])].copy())
+        return node
+
+    return _template_tree(name).transform(substitute)
 
 
 def expand_macros(expression: exp.Expression) -> exp.Expression:
