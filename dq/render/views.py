@@ -33,8 +33,9 @@ def summary_sections(result: RunResult, metrics: Metrics, names: dict[str, str],
         "数据质量年 信息准确率 (按类别)",
         ("类别", "实体数", "有错误实体", "准确率", "目标", "结论"),
         [(c.target.label, "—" if c.entities is None else f"{c.entities:,}", f"{c.error_entities:,}",
-          pct(c.accuracy), pct(c.target.target, 0), met[c.met]) for c in metrics.categories],
-        f"信息准确率 = {FORMULAS['信息准确率']}；「未覆盖」表示该类别的规则尚未纳入本规则集",
+          pct(c.accuracy), pct(c.target.target, 0), "无实体" if c.entities == 0 else met[c.met])
+         for c in metrics.categories],
+        f"信息准确率 = {FORMULAS['信息准确率']}；「未覆盖」表示该类别的规则尚未纳入本规则集，「无实体」表示本期无此类实体",
     )
     ranked = sorted((m for m in metrics.rules if m.total.violations),
                     key=lambda m: (-(m.rate or 0), -m.total.violations))[:worst]
