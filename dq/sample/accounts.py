@@ -1,0 +1,84 @@
+"""Personal accounts (ic91, two closed years) and transfers between pools (ic90, 国办发〔2009〕66号)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dq.sample import vocab
+from dq.sample.frames import digits_text, frame, join_text, pick
+from dq.sample.people import ACTIVE, CIVIL, CONTINUING, RETIRED, STOPPED
+from dq.sample.period import Period, d8_text, month_end, month_start
+from dq.sample.reference import account_rate, average_wage
+
+INTEREST = 0.04
+
+
+def build_ic91(rng: np.random.Generator, facts: pd.DataFrame, ac01: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Opening balance, contributions, interest, pension paid from the account and closing balance; the
+    closing balance of one year opens the next."""
+    facts = facts.iloc[: len(ac01)]
+    status = facts["status"].to_numpy()
+    holders = np.flatnonzero(np.isin(status, (ACTIVE, CONTINUING, STOPPED, RETIRED, CIVIL)))
+    first, segment = facts["first_m"].to_numpy()[holders], facts["segment_m"].to_numpy()[holders]
+    stop = facts["stop_m"].to_numpy()[holders]
+    end = np.where(stop >= 0, stop, facts["retire_m"].to_numpy()[holders])
+    end = np.where(end >= 0, end, period.months)
+    retired = status[holders] == RETIRED
+    scale = rng.uniform(0.6, 1.5, len(holders))
+    year0 = period.year - 2
+    balance = np.round(np.maximum(0, year0 * 12 - first) * average_wage(year0) * 0.08 * 0.7 * scale, 2)
+    months_total = np.maximum(0, np.minimum(end, year0 * 12) - first)
+    parts = []
+    for year in (year0, period.year - 1):
+        paid_from, paid_to = np.maximum(segment, year * 12), np.minimum(end, year * 12 + 11)
+        months = np.maximum(0, paid_to - paid_from + 1) * ~retired
+        principal = np.round(months * average_wage(year) * scale * account_rate(year), 2)
+        interest = np.round(balance * INTEREST, 2)
+        spent = np.where(retired, np.round(np.minimum(balance + interest, balance / 12 + 200), 2), 0.0)
+        closing = np.round(balance + principal + interest - spent, 2)
+        months_total = months_total + months
+        parts.append(pd.DataFrame({"row": holders, "aae001": year, "aic200": balance, "zzb001": principal,
+                                   "zzb002": interest, "aic340": spent, "zzb005": closing, "aic042": months_total}))
+        balance = closing
+    data = pd.concat(parts, ignore_index=True).sort_values(["row", "aae001"], kind="stable")
+    row = data["row"].to_numpy()
+    return frame("ic91", {
+        "aac001": ac01["aac001"].to_numpy()[row], **{c: data[c].to_numpy() for c in
+                                                    ("aae001", "aic200", "zzb001", "zzb002", "aic340", "zzb005", "aic042")},
+        "eac040": np.where(status[row] == RETIRED, "4", "1"),
+    })
+
+
+def build_ic90(rng: np.random.Generator, facts: pd.DataFrame, ac01: pd.DataFrame, ac02: pd.DataFrame,
+               owner: np.ndarray, period: Period) -> pd.DataFrame:
+    """Transfers in (active people whose local segment began after an earlier one elsewhere) and out (people
+    whose pension relation here ended)."""
+    facts = facts.iloc[: len(ac01)]
+    status = facts["status"].to_numpy()
+    first, segment = facts["first_m"].to_numpy(), facts["segment_m"].to_numpy()
+    moved_in = np.flatnonzero((status == ACTIVE) & (segment - first >= 13) & (rng.random(len(facts)) < 0.03))
+    ended = ac02.iloc[np.flatnonzero((ac02["aae140"] == "110").to_numpy() & (ac02["aac008"] == "4").to_numpy())]
+    out_rows = ended.index[status[owner[ended.index]] == STOPPED]
+    moved_out = owner[out_rows]
+    start = np.concatenate([month_start(first[moved_in]), month_start(segment[moved_out])])
+    stop = np.concatenate([month_end(segment[moved_in] - 1), month_end(facts["stop_m"].to_numpy()[moved_out])])
+    months = np.concatenate([segment[moved_in] - first[moved_in], facts["stop_m"].to_numpy()[moved_out] - segment[moved_out] + 1])
+    when = np.concatenate([month_start(segment[moved_in]) + np.timedelta64(5, "D"),
+                           np.minimum(stop[len(moved_in):] + rng.integers(10, 60, len(moved_out)).astype("m8[D]"), period.today)])
+    people = np.concatenate([moved_in, moved_out])
+    size = len(people)
+    other = pick(rng, tuple(vocab.OTHER_AGENCIES), size)
+    avg = average_wage(period.year - 1)
+    personal = np.round(months * avg * 0.08 * 1.1, 2)
+    pooled = np.round(months * avg * 0.12, 2)
+    inward = np.arange(size) < len(moved_in)
+    return frame("ic90", {
+        "aae270": join_text("ZY", str(period.year), np.char.zfill(np.arange(1, size + 1).astype(str), 8)),
+        "aac001": ac01["aac001"].to_numpy()[people], "aae140": "110", "eac071": np.where(inward, "2", "1"),
+        "aae030": d8_text(start), "aae031": d8_text(stop), "aae201": months,
+        "aic083": personal, "aic103": pooled, "aic102": np.round(personal + pooled, 2),
+        "oaa027": other, "aac077": np.vectorize(vocab.OTHER_AGENCIES.get, otypes=[object])(other) if size else other,
+        "yac519": np.where(inward, join_text("W", digits_text(rng, size, 10)), None),
+        "yac250": np.where(inward, other, None), "aae035": d8_text(when),
+    })
+

@@ -1,0 +1,72 @@
+"""build_city: the whole synthetic city, clean by construction, then broken on purpose, with its ground truth."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from zlib import crc32
+
+import numpy as np
+import pandas as pd
+
+from dq.sample.accounts import build_ic90, build_ic91
+from dq.sample.benefits import build_benefits
+from dq.sample.draft import Draft
+from dq.sample.inject import inject_all
+from dq.sample.insured import build_insured
+from dq.sample.manifest import build_manifest
+from dq.sample.people import DEAD_RETIRED, RETIRED, build_people
+from dq.sample.period import Period
+from dq.sample.persona import IdFactory
+from dq.sample.reference import build_aa10, build_aa_param, build_st_report
+from dq.sample.units import build_units, unit_count
+from dq.schema import load_schema
+
+
+@dataclass
+class City:
+    """One frame per logical table (schema column order) and the manifest of injected defects."""
+
+    tables: dict[str, pd.DataFrame]
+    manifest: dict
+
+    def write_manifest(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def build_city(persons: int, seed: int, period: str = "202410") -> City:
+    """The same (persons, seed, period) always gives the same city; each part draws from its own random
+    stream, named, so changing one part does not reshuffle the others."""
+    audit = Period(period)
+    words = (seed, persons, int(period))
+
+    def rng(part: str) -> np.random.Generator:
+        return np.random.default_rng([*words, crc32(part.encode())])
+
+    ids = IdFactory(rng("ids"))
+    units = build_units(rng("units"), ids, audit, unit_count(persons), max(20, unit_count(persons) // 50))
+    people = build_people(rng("people"), ids, audit, persons, max(4, persons // 1000), units.ab01)
+    facts = people.facts.iloc[:persons]
+    insured = build_insured(rng("insured"), people.facts, people.ac01, units.ab01, audit)
+    benefits = build_benefits(rng("benefits"), ids, people.facts, people.ac01, units.ab01, audit)
+    tables = {
+        "aa10": build_aa10(), "aa_param": build_aa_param(audit), "ab01": units.ab01, "ab07": insured.ab07,
+        "ac01": people.ac01, "ac02": insured.ac02, "ac04": insured.ac04, "ac43": insured.ac43,
+        "ic10": benefits.ic10, "ac61": benefits.ac61, "ac82": benefits.ac82, "ac26": benefits.ac26,
+        "ac62": benefits.ac62, "ic90": build_ic90(rng("transfers"), people.facts, people.ac01, insured.ac02,
+                                                  insured.owner, audit),
+        "ic91": build_ic91(rng("accounts"), people.facts, people.ac01, audit), "ac90": benefits.ac90,
+        "ext_death": benefits.ext_death,
+    }
+    retirees = np.flatnonzero(np.isin(facts["status"].to_numpy(), (RETIRED, DEAD_RETIRED)))
+    ic10_of = np.full(persons, -1, dtype=np.int64)
+    ic10_of[retirees] = np.arange(len(retirees))
+    draft = Draft(audit, tables, facts, insured.owner, ic10_of, units.reserve, people.reserve)
+    draft.claim("ab07", insured.protected_ab07)
+    inject_all(draft, words)
+    final = draft.finish()
+    final["st_report"] = build_st_report(audit, final)
+    manifest = build_manifest(persons, seed, period, final, draft.hits)
+    ordered = {name: final[name].reset_index(drop=True) for name in load_schema().tables}
+    manifest["tables"] = {name: len(frame) for name, frame in ordered.items()}
+    return City(ordered, manifest)

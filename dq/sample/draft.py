@@ -1,0 +1,116 @@
+"""The city while defects are injected: frames with stable row labels, who is already broken, and the hits.
+
+Every defect takes its rows from what is still clean (`take_*` marks them used), changes them, and records a `Hit`
+naming the rows and the rules it makes fail. Row labels never change (appended rows get new labels, dropped rows
+are removed at the end), so hits still name the right rows when the manifest is written.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from dq.sample.period import Period
+
+
+@dataclass(frozen=True)
+class Hit:
+    table: str
+    labels: np.ndarray
+    rules: tuple[str, ...]
+
+
+@dataclass
+class Draft:
+    period: Period
+    tables: dict[str, pd.DataFrame]
+    facts: pd.DataFrame  # one row per person, same labels as ac01
+    owner: np.ndarray  # ac02 label → person label
+    ic10_of: np.ndarray  # person label → ic10 label (-1: not retired)
+    reserve_units: pd.DataFrame
+    reserve_people: pd.DataFrame
+    used: dict[str, np.ndarray] = field(default_factory=dict)
+    hits: list[Hit] = field(default_factory=list)
+    _pending: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+    _dropped: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    _next_label: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for entity in ("ab01", "ab07", "ac01"):
+            self.used.setdefault(entity, np.zeros(len(self.tables[entity]), bool))
+        order = np.argsort(self.owner, kind="stable")
+        self._rows_order = order
+        self._rows_start = np.searchsorted(self.owner[order], np.arange(len(self.tables["ac01"]) + 1))
+
+    # reading ---------------------------------------------------------------------------------------------------
+    def col(self, table: str, column: str) -> np.ndarray:
+        return self.tables[table][column].to_numpy()
+
+    def rows_of(self, person: int) -> np.ndarray:
+        """ac02 labels of one person's clean relations."""
+        return self._rows_order[self._rows_start[person]: self._rows_start[person + 1]]
+
+    def first_relation(self) -> np.ndarray:
+        """Per person, the label of its first clean ac02 row (lowest scheme code), -1 if none."""
+        has = self._rows_start[1:] > self._rows_start[:-1]
+        return np.where(has, self._rows_order[np.minimum(self._rows_start[:-1], len(self._rows_order) - 1)], -1)
+
+    def free(self, entity: str) -> np.ndarray:
+        return ~self.used[entity]
+
+    # choosing --------------------------------------------------------------------------------------------------
+    def take(self, entity: str, pool: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+        """`count` labels of `entity` drawn from the boolean `pool` among clean rows; they become used."""
+        candidates = np.flatnonzero(pool & self.free(entity))
+        if len(candidates) < count:
+            raise RuntimeError(f"只有 {len(candidates)} 条 {entity} 记录可注入缺陷, 需要 {count}")
+        chosen = np.sort(rng.choice(candidates, size=count, replace=False))
+        self.used[entity][chosen] = True
+        return chosen
+
+    def take_relations(self, pool: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+        """`count` ac02 labels from `pool`, at most one per person, whose persons are clean (then used)."""
+        candidates = np.flatnonzero(pool & self.free("ac01")[self.owner])
+        rng.shuffle(candidates)
+        _, first = np.unique(self.owner[candidates], return_index=True)
+        candidates = candidates[np.sort(first)]
+        if len(candidates) < count:
+            raise RuntimeError(f"只有 {len(candidates)} 条 ac02 记录可注入缺陷, 需要 {count}")
+        chosen = np.sort(candidates[:count])
+        self.used["ac01"][self.owner[chosen]] = True
+        return chosen
+
+    def claim(self, entity: str, labels: np.ndarray) -> None:
+        """Mark rows used that a defect reads or changes without breaking them (partners, members)."""
+        self.used[entity][labels] = True
+
+    # changing --------------------------------------------------------------------------------------------------
+    def set(self, table: str, labels: np.ndarray, column: str, values: object) -> None:
+        frame = self.tables[table]
+        if frame[column].dtype == object:
+            values = pd.Series(np.asarray(values, dtype=object) if not np.isscalar(values) and values is not None
+                               else [values] * len(labels), index=labels, dtype=object)
+        frame.loc[labels, column] = values
+
+    def append(self, table: str, rows: pd.DataFrame) -> np.ndarray:
+        start = self._next_label.get(table, len(self.tables[table]))
+        labels = np.arange(start, start + len(rows))
+        self._next_label[table] = start + len(rows)
+        self._pending.setdefault(table, []).append(rows.set_axis(labels))
+        return labels
+
+    def drop(self, table: str, labels: np.ndarray) -> None:
+        self._dropped.setdefault(table, []).append(labels)
+
+    def hit(self, table: str, labels: np.ndarray, *rules: str) -> None:
+        self.hits.append(Hit(table, np.asarray(labels, dtype=np.int64), rules))
+
+    def finish(self) -> dict[str, pd.DataFrame]:
+        """Final frames (appended rows after the original ones, dropped rows gone), labels kept as the index."""
+        for table, parts in self._pending.items():
+            self.tables[table] = pd.concat([self.tables[table], *parts])
+        for table, labels in self._dropped.items():
+            self.tables[table] = self.tables[table].drop(index=np.concatenate(labels))
+        self._pending, self._dropped = {}, {}
+        return self.tables

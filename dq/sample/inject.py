@@ -1,0 +1,135 @@
+"""Which defects exist, how many of each, and in what order they are injected.
+
+A defect kind is a function (draft, rng, count) that breaks `count` clean records and records the rules that
+fail. The count is a fixed share of the rule's population (RATE), never below a minimum, so a 1 000-person city
+still fails every rule at least twice and a million-person city fails each in about 0.3 % of its population.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from zlib import crc32
+
+import numpy as np
+
+from dq.sample import defects_insured as w
+from dq.sample import defects_people as p
+from dq.sample import defects_units as u
+from dq.sample.draft import Draft
+
+RATE = 0.003
+
+
+@dataclass(frozen=True)
+class DefectKind:
+    inject: Callable[[Draft, np.random.Generator, int], None]
+    rules: tuple[str, ...]  # every rule this kind can make fail
+    population: str  # what RATE applies to: a table, or 'retirees' / 'paying110'
+    minimum: int = 2
+
+    @property
+    def name(self) -> str:
+        return self.inject.__name__
+
+
+def K(inject: Callable, rules: str, population: str, minimum: int = 2) -> DefectKind:
+    return DefectKind(inject, tuple(rules.split()), population, minimum)
+
+
+# Unit kinds come first: U21 claims the members of the units it terminates before person kinds choose.
+KINDS: tuple[DefectKind, ...] = (
+    K(u.unit_without_number, "U01", "ab01"),
+    K(u.unit_registered_twice, "U02", "ab01", 1),
+    K(u.blank_unit_name, "U03", "ab01"),
+    K(u.alphanumeric_unit_name, "U04", "ab01"),
+    K(u.placeholder_unit_name, "U05", "ab01"),
+    K(u.same_name_twice, "U06", "ab01", 1),
+    K(u.missing_credit_code, "U07", "ab01"),
+    K(u.bad_credit_check, "U08", "ab01"),
+    K(u.lower_case_credit_copy, "U08", "ab01", 1),
+    K(u.shared_credit_code, "U09", "ab01", 1),
+    K(u.org_code_of_other_unit, "U10", "ab01"),
+    K(u.bad_org_check, "U11", "ab01"),
+    K(u.unknown_unit_type, "U12", "ab01"),
+    K(u.economic_type_mismatch, "U13", "ab01"),
+    K(u.bad_industry_or_affiliation, "U14", "ab01", 3),
+    K(u.region_outside_pool, "U15", "ab01", 3),
+    K(u.placeholder_legal_person, "U16", "ab01", 4),
+    K(u.bad_legal_person_id, "U17", "ab01"),
+    K(u.placeholder_contact, "U18", "ab01", 4),
+    K(u.bad_join_month, "U19", "ab01", 4),
+    K(u.suspended_unit_marked_paying, "U20 U25", "ab01"),
+    K(u.terminated_unit_with_members, "U21", "ab01"),
+    K(u.no_base_this_year, "U25", "ab01"),
+    K(u.unit_base_below_members, "U22", "ab07"),
+    K(u.unit_base_not_derived, "U23", "ab07"),
+    K(u.unit_base_changed_in_year, "U24", "ab07", 1),
+    K(p.duplicate_record, "P01", "ac01", 1),
+    K(p.record_without_number, "P01", "ac01", 1),
+    K(p.missing_number, "P02 P10", "ac01"),
+    K(p.wrong_length, "P03 P04 P10", "ac01"),
+    K(p.bad_characters, "P04 P05 P10", "ac01"),
+    K(p.wrong_check_character, "P05 P10", "ac01"),
+    K(p.impossible_birth_segment, "P06 P18", "ac01"),
+    K(p.unknown_province, "P07", "ac01"),
+    K(p.legacy_number, "P08", "ac01"),
+    K(p.registered_twice, "P04 P05 P08 P09 P10", "ac01", 3),
+    K(p.clone_still_paying, "P09 W03", "ac02", 1),
+    K(p.passport_as_id_card, "P10", "ac01"),
+    K(p.missing_name, "P11", "ac01"),
+    K(p.malformed_name, "P12", "ac01"),
+    K(p.placeholder_name, "P13", "ac01", 5),
+    K(p.missing_sex, "P14", "ac01"),
+    K(p.unknown_sex, "P15", "ac01"),
+    K(p.sex_swapped, "P16", "ac01"),
+    K(p.missing_birth, "P17", "ac01"),
+    K(p.birth_day_mistyped, "P18", "ac01"),
+    K(p.invalid_birth, "P18 P19 P21", "ac01", 3),
+    K(p.missing_work_date, "P20", "ac01"),
+    K(p.work_on_birthday, "P21 P22", "ac01"),
+    K(p.child_labour, "P22", "ac01"),
+    K(p.invalid_work_date, "P23 W07", "ac01", 4),
+    K(p.default_work_date, "P24", "ac01"),
+    K(p.bad_person_codes, "P25", "ac01", 3),
+    K(p.placeholder_person_contact, "P26", "ac01", 4),
+    K(w.bad_scheme, "W01", "ac02"),
+    K(w.duplicate_relation, "W02", "ac02", 1),
+    K(w.also_civil_service, "W04", "ac02", 1),
+    K(w.also_resident_scheme, "W05", "ac02", 1),
+    K(w.missing_first_month, "W06", "ac02"),
+    K(w.insured_before_work, "W07", "ac02"),
+    K(w.bad_first_month, "W08 W09", "ac02"),
+    K(w.segment_before_first, "W09", "ac02"),
+    K(w.bad_state_codes, "W10", "ac02"),
+    K(w.paying_with_end_date, "W11", "ac02"),
+    K(w.stopped_without_end_date, "W12", "ac02"),
+    K(w.paying_without_base, "W13", "ac02", 3),
+    K(w.stopped_with_base, "W14", "ac02"),
+    K(w.unknown_unit, "W15", "ac02"),
+    K(w.overage_still_paying, "W16", "paying110"),
+    K(w.retired_too_young, "W17", "retirees"),
+    K(w.retirement_flag_mismatch, "W18", "ac01"),
+)
+
+
+def population_size(d: Draft, population: str) -> int:
+    if population == "retirees":
+        return int((d.col("ac01", "aac084") == "1").sum())
+    if population == "paying110":
+        return int(((d.col("ac02", "aae140") == "110") & (d.col("ac02", "aac031") == "1")).sum())
+    return len(d.tables[population])
+
+
+def kind_count(d: Draft, kind: DefectKind, rate: float = RATE) -> int:
+    return max(kind.minimum, round(rate * population_size(d, kind.population)))
+
+
+def inject_all(d: Draft, seed_words: tuple[int, ...]) -> dict[str, int]:
+    """Run every kind once, each with its own random stream (adding a kind never changes the others' rows);
+    returns how many records each kind broke."""
+    counts = {}
+    for kind in KINDS:
+        count = kind_count(d, kind)
+        kind.inject(d, np.random.default_rng([*seed_words, crc32(kind.name.encode())]), count)
+        counts[kind.name] = count
+    return counts

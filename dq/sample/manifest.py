@@ -1,0 +1,74 @@
+"""The ground truth: for every implemented rule, the rows the generator broke, their keys and branch offices.
+
+It is assembled from the hits recorded while injecting, never by evaluating a rule. Keys and branches are read
+off the final frames the way the schema defines them (`key` columns; `branch` column or join path, MIN over
+several matches), because they are properties of rows, not verdicts.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from dq.sample.draft import Hit
+from dq.schema import load_schema
+
+NULL_KEY = "∅"
+NO_BRANCH = "null"
+RULE_TABLES = {
+    **{f"U{i:02d}": "ab01" for i in range(1, 26)}, "U22": "ab07", "U23": "ab07", "U24": "ab07",
+    **{f"P{i:02d}": "ac01" for i in range(1, 27)},
+    **{f"W{i:02d}": "ac02" for i in range(1, 17)}, "W17": "ac01", "W18": "ac01",
+}
+
+
+def record_keys(tables: dict[str, pd.DataFrame], table: str, labels: np.ndarray) -> list[str]:
+    """The schema key of each row as text, columns joined with '|', NULL as '∅'."""
+    key = load_schema().table(table).key
+    rows = tables[table].loc[labels, list(key)].astype(object)
+    text = rows.where(rows.notna(), NULL_KEY).map(str)
+    return text.agg("|".join, axis=1).tolist()
+
+
+def branches(tables: dict[str, pd.DataFrame], table: str, labels: np.ndarray) -> list[str | None]:
+    """The branch each row resolves to through the schema's branch path (MIN over matches, None if none)."""
+    path = load_schema().table(table).branch
+    if path is None:
+        return [None] * len(labels)
+    rows = tables[table].loc[labels]
+    if not path.via:
+        return [v if isinstance(v, str) else None for v in rows[path.column]]
+    left = rows[[local for local, _ in path.via[0].on]].reset_index(drop=True)
+    left["_row"] = np.arange(len(labels))
+    for i, hop in enumerate(path.via):
+        following = [local for local, _ in path.via[i + 1].on] if i + 1 < len(path.via) else [path.column]
+        remote = list(dict.fromkeys([r for _, r in hop.on] + following))
+        right = tables[hop.table][remote].dropna(subset=[r for _, r in hop.on]).add_prefix("r_")
+        left = left.dropna(subset=[local for local, _ in hop.on])
+        merged = left.merge(right, left_on=[local for local, _ in hop.on], right_on=[f"r_{r}" for _, r in hop.on])
+        left = pd.DataFrame({"_row": merged["_row"], **{c: merged[f"r_{c}"] for c in following}})
+    found = left.dropna(subset=[path.column]).groupby("_row")[path.column].min()
+    return [found.get(i) for i in range(len(labels))]
+
+
+def build_manifest(persons: int, seed: int, period: str, tables: dict[str, pd.DataFrame], hits: list[Hit]) -> dict:
+    broken: dict[str, set[int]] = {rule: set() for rule in RULE_TABLES}
+    for hit in hits:
+        for rule in hit.rules:
+            if RULE_TABLES[rule] != hit.table:
+                raise ValueError(f"{rule} 属于 {RULE_TABLES[rule]}, 不能记在 {hit.table} 上")
+            broken[rule].update(int(label) for label in hit.labels)
+    rules = {}
+    for rule, labels in broken.items():
+        table = RULE_TABLES[rule]
+        ordered = np.array(sorted(labels), dtype=np.int64)
+        branch_counts = Counter(b if b is not None else NO_BRANCH for b in branches(tables, table, ordered))
+        rules[rule] = {
+            "table": table,
+            "violations": len(ordered),
+            "keys": sorted(set(record_keys(tables, table, ordered))),
+            "by_branch": dict(sorted(branch_counts.items())),
+        }
+    return {"persons": persons, "seed": seed, "period": period, "rules": rules,
+            "tables": {name: len(frame) for name, frame in tables.items()}}
