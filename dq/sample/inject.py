@@ -36,8 +36,12 @@ def K(inject: Callable, rules: str, population: str, minimum: int = 2) -> Defect
     return DefectKind(inject, tuple(rules.split()), population, minimum)
 
 
-# Unit kinds come first: U21 claims the members of the units it terminates before person kinds choose.
+# Unit kinds come first (U21 claims the members of the units it terminates before person kinds choose), and
+# among them those that need units of a particular status.
 KINDS: tuple[DefectKind, ...] = (
+    K(u.suspended_unit_marked_paying, "U20 U25", "ab01"),
+    K(u.terminated_unit_with_members, "U21", "ab01"),
+    K(u.no_base_this_year, "U25", "ab01"),
     K(u.unit_without_number, "U01", "ab01"),
     K(u.unit_registered_twice, "U02", "ab01", 1),
     K(u.blank_unit_name, "U03", "ab01"),
@@ -58,9 +62,6 @@ KINDS: tuple[DefectKind, ...] = (
     K(u.bad_legal_person_id, "U17", "ab01"),
     K(u.placeholder_contact, "U18", "ab01", 4),
     K(u.bad_join_month, "U19", "ab01", 4),
-    K(u.suspended_unit_marked_paying, "U20 U25", "ab01"),
-    K(u.terminated_unit_with_members, "U21", "ab01"),
-    K(u.no_base_this_year, "U25", "ab01"),
     K(u.unit_base_below_members, "U22", "ab07"),
     K(u.unit_base_not_derived, "U23", "ab07"),
     K(u.unit_base_changed_in_year, "U24", "ab07", 1),
@@ -125,8 +126,7 @@ def kind_count(d: Draft, kind: DefectKind, rate: float = RATE) -> int:
 
 
 def inject_all(d: Draft, seed_words: tuple[int, ...]) -> dict[str, int]:
-    """Run every kind once, each with its own random stream (adding a kind never changes the others' rows);
-    returns how many records each kind broke."""
+    """Run every kind once, each with its own named random stream; returns how many records each broke."""
     counts = {}
     for kind in KINDS:
         count = kind_count(d, kind)

@@ -118,6 +118,7 @@ def _career(rng: np.random.Generator, status: np.ndarray, birth: np.ndarray, lif
     room = np.maximum(0, (month_start(latest_work) - earliest).astype(np.int64))
     work = earliest + np.minimum(room, rng.integers(0, 8 * 366, size)).astype("m8[D]")
     work[exact16] = add_years(birth[exact16], 16)
+    work[d8_int(work) % 10000 == 101] += np.timedelta64(1, "D")  # 1 January looks like a default date (P24)
     no_work = (status == RESIDENT) & (rng.random(size) < 0.4)
     work_m = to_months(work)
 

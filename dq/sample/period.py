@@ -49,8 +49,13 @@ class Period:
         return str(self.today).replace("-", "")
 
 
+def as_days(values: np.ndarray) -> np.ndarray:
+    """Dates at day resolution (pandas hands datetimes back in seconds or nanoseconds)."""
+    return np.asarray(values).astype("M8[D]")
+
+
 def to_months(days: np.ndarray) -> np.ndarray:
-    return days.astype("M8[M]").astype(np.int64) + EPOCH_MONTHS
+    return as_days(days).astype("M8[M]").astype(np.int64) + EPOCH_MONTHS
 
 
 def month_start(months: np.ndarray) -> np.ndarray:
@@ -67,6 +72,7 @@ def days_in_month(months: np.ndarray) -> np.ndarray:
 
 def add_years(days: np.ndarray, years: np.ndarray | int) -> np.ndarray:
     """Same month and day `years` later (29 February becomes 28 February in a common year)."""
+    days = as_days(days)
     months = to_months(days) + np.asarray(years) * 12
     day = (days - days.astype("M8[M]").astype("M8[D]")).astype(np.int64)
     return month_start(months) + np.minimum(day, days_in_month(months) - 1).astype("m8[D]")
@@ -78,6 +84,7 @@ def random_day_in(months: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def d8_int(days: np.ndarray) -> np.ndarray:
+    days = as_days(days)
     months = to_months(days)
     day = (days - days.astype("M8[M]").astype("M8[D]")).astype(np.int64) + 1
     return (months // 12) * 10000 + (months % 12 + 1) * 100 + day
@@ -85,6 +92,7 @@ def d8_int(days: np.ndarray) -> np.ndarray:
 
 def d8_text(days: np.ndarray) -> np.ndarray:
     """'YYYYMMDD' strings (object array, None where NaT)."""
+    days = as_days(days)
     out = np.full(len(days), None, dtype=object)
     known = ~np.isnat(days)
     out[known] = d8_int(days[known]).astype(str)

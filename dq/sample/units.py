@@ -34,7 +34,7 @@ def unit_count(persons: int) -> int:
     return max(100, persons // 40)
 
 
-def _names(rng: np.random.Generator, types: np.ndarray, districts: np.ndarray) -> np.ndarray:
+def _names(rng: np.random.Generator, types: np.ndarray, branches: np.ndarray) -> np.ndarray:
     """Unique names: each type draws (prefix, trade name, ending) combinations without replacement."""
     names = np.empty(len(types), dtype=object)
     for unit_type, (_, endings, _) in vocab.UNIT_TYPES.items():
@@ -48,8 +48,17 @@ def _names(rng: np.random.Generator, types: np.ndarray, districts: np.ndarray) -
         parts = [np.array(axis, dtype=object)[i] for axis, i in zip(axes, np.unravel_index(flat, sizes))]
         names[rows] = join_text(*parts)
     virtual = types == VIRTUAL_TYPE
-    names[virtual] = join_text("辽阳市", districts[virtual], "灵活就业及城乡居民参保人员")
+    own = np.array([vocab.DISTRICTS.get(b, "市本级") for b in branches[virtual]], dtype=object)
+    names[virtual] = join_text("辽阳市", own, "灵活就业及城乡居民参保人员")
     return names
+
+
+def _statuses(rng: np.random.Generator, size: int) -> np.ndarray:
+    """aab051 in fixed shares (at least 6 suspended and 6 terminated units, which some defects need)."""
+    suspended = max(6, round(STATUS_WEIGHTS["2"] * size))
+    terminated = max(6, round(STATUS_WEIGHTS["3"] * size))
+    status = np.array(["2"] * suspended + ["3"] * terminated + ["1"] * (size - suspended - terminated), dtype=object)
+    return rng.permutation(status)
 
 
 def _org_bodies(rng: np.random.Generator, new: np.ndarray) -> np.ndarray:
@@ -70,8 +79,7 @@ def build_units(rng: np.random.Generator, ids: IdFactory, period: Period, count:
     district = district_names(region)
     shares = [s for s, _, _ in vocab.UNIT_TYPES.values()]
     types = np.concatenate([pick(rng, vocab.UNIT_TYPES, ordinary, shares), [VIRTUAL_TYPE] * len(vocab.BRANCHES)])
-    status = np.concatenate([pick(rng, STATUS_WEIGHTS, ordinary, tuple(STATUS_WEIGHTS.values())),
-                             ["1"] * len(vocab.BRANCHES)])
+    status = np.concatenate([_statuses(rng, ordinary), ["1"] * len(vocab.BRANCHES)])
     joined = rng.integers(1990 * 12, period.months + 1, size)
     enterprise = types == "10"
     virtual = types == VIRTUAL_TYPE
@@ -85,7 +93,7 @@ def build_units(rng: np.random.Generator, ids: IdFactory, period: Period, count:
     legal_birth = random_day_in(rng.integers(1955 * 12, 1993 * 12, size), rng)
     ab01 = frame("ab01", {
         "aab001": join_text("21", np.char.zfill(np.arange(1, size + 1).astype(str), 8)),
-        "aab004": _names(rng, types, district),
+        "aab004": _names(rng, types, branch),
         "bab010": np.where(virtual, None, credit),
         "aae053": np.where(virtual, None, org_text),
         "aab019": types,
