@@ -48,7 +48,8 @@ def check_tables(conn: Connection, plan: Plan, schema: Schema) -> None:
         )
     gaps = []
     for table in needed:
-        actual = {c["name"].lower() for c in inspector.get_columns(table)}
+        # A zero-row probe names the columns on every database (reflection fails on duckdb_engine + SQLAlchemy 2.1).
+        actual = {c.lower() for c in conn.execute(sa.text(f"SELECT * FROM {table} WHERE 1 = 0")).keys()}
         lacking = [c for c in schema.table(table).columns if c not in actual]
         if lacking:
             gaps.append(f"{table}: {', '.join(lacking)}")
