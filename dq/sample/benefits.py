@@ -13,7 +13,7 @@ import pandas as pd
 
 from dq.sample import vocab
 from dq.sample.frames import digits_text, frame, join_text, pick
-from dq.sample.people import DEAD_RETIRED, DEAD_WORKER, RETIRED
+from dq.sample.people import DEAD_RETIRED, DEAD_WORKER, RETIRED, dates
 from dq.sample.period import Period, add_years, d8_int, d8_text, month_start, random_day_in, to_months, ym_text
 from dq.sample.persona import IdFactory, chinese_names
 from dq.sample.reference import average_wage
@@ -36,7 +36,7 @@ class Benefits:
 
 
 def _pension_items(rng: np.random.Generator, facts: pd.DataFrame, period: Period) -> dict[str, np.ndarray]:
-    work_m = to_months(facts["work"].to_numpy())
+    work_m = to_months(dates(facts, "work"))
     first, retire = facts["first_m"].to_numpy(), facts["retire_m"].to_numpy()
     deemed = np.where(work_m < 1992 * 12, np.maximum(0, first - work_m), 0)
     actual = retire - first
@@ -56,12 +56,12 @@ def _dependents(rng: np.random.Generator, ids: IdFactory, facts: pd.DataFrame, a
                 dead: np.ndarray, period: Period) -> pd.DataFrame:
     """A spouse (or, for young deceased workers, a child) for about 15 % of the deceased."""
     chosen = dead[rng.random(len(dead)) < 0.15]
-    death = facts["death"].to_numpy()[chosen]
-    young = (facts["status"].to_numpy()[chosen] == DEAD_WORKER) & (facts["birth"].to_numpy()[chosen] > add_years(death, -55))
+    death = dates(facts, "death")[chosen]
+    young = (facts["status"].to_numpy()[chosen] == DEAD_WORKER) & (dates(facts, "birth")[chosen] > add_years(death, -55))
     child_from = np.maximum(add_years(death, -15), add_years(np.full(len(chosen), period.today), -17))
     child_span = np.maximum(1, (death - np.timedelta64(30, "D") - child_from).astype(np.int64))
     child_birth = child_from + (rng.random(len(chosen)) * child_span).astype("m8[D]")
-    spouse_birth = facts["birth"].to_numpy()[chosen] + rng.integers(-1000, 1000, len(chosen)).astype("m8[D]")
+    spouse_birth = dates(facts, "birth")[chosen] + rng.integers(-1000, 1000, len(chosen)).astype("m8[D]")
     birth = np.where(young, child_birth, spouse_birth)
     male = np.where(young, rng.random(len(chosen)) < 0.5, ~facts["male"].to_numpy()[chosen])
     age_at_death = (d8_int(death) - d8_int(birth)) // 10000
@@ -94,7 +94,7 @@ def build_benefits(rng: np.random.Generator, ids: IdFactory, facts: pd.DataFrame
     r = facts.iloc[retirees]
     alive = r["status"].to_numpy() == RETIRED
     pension = _pension_items(rng, r, period)
-    death_m = to_months(r["death"].to_numpy())
+    death_m = to_months(dates(r, "death"))
     ac62 = _dependents(rng, ids, facts, ac01, dead, period)
     aac001 = ac01["aac001"].to_numpy()[retirees]
     account_no = join_text("62170", np.char.zfill(retirees.astype(str), 9), digits_text(rng, len(retirees), 5))
@@ -102,7 +102,7 @@ def build_benefits(rng: np.random.Generator, ids: IdFactory, facts: pd.DataFrame
     items = {k: pension[k] for k in ITEMS}
     ic10 = frame("ic10", {
         "aac001": aac001, "aab001": ab01["aab001"].to_numpy()[r["unit"].to_numpy()], "aae140": "110",
-        "aic161": r["aic161"].to_numpy(dtype=object), "aic162": d8_text(r["retire"].to_numpy()),
+        "aic161": r["aic161"].to_numpy(dtype=object), "aic162": d8_text(dates(r, "retire")),
         "aae210": ym_text(r["retire_m"].to_numpy()), "aae211": ym_text(r["retire_m"].to_numpy()),
         "aae200": pension["deemed"], "aae201": pension["actual"], "eae027": 0,
         "eac047": pension["deemed"] + pension["actual"],
@@ -157,7 +157,7 @@ def _payments(ic10: pd.DataFrame, items: dict[str, np.ndarray], death_m: np.ndar
 
 def _deaths(rng: np.random.Generator, facts: pd.DataFrame, ac01: pd.DataFrame, dead: np.ndarray,
             period: Period) -> pd.DataFrame:
-    death = facts["death"].to_numpy()[dead]
+    death = dates(facts, "death")[dead]
     retired = facts["status"].to_numpy()[dead] == DEAD_RETIRED
     return frame("ac26", {
         "aac001": ac01["aac001"].to_numpy()[dead], "aae171": "2", "aac052": np.where(retired, "451", "211"),
@@ -180,7 +180,7 @@ def _death_list(rng: np.random.Generator, ids: IdFactory, facts: pd.DataFrame, a
     strangers = max(2, len(ac01) // 2000)
     stranger_birth = random_day_in(rng.integers(1930 * 12, 1960 * 12, strangers), rng)
     stranger_death = random_day_in(period.months - rng.integers(0, 24, strangers), rng)
-    death = np.concatenate([facts["death"].to_numpy()[listed], stranger_death])
+    death = np.concatenate([dates(facts, "death")[listed], stranger_death])
     return frame("ext_death", {
         "id_no": np.concatenate([ac01["aac002"].to_numpy()[listed], ids.issue(d8_int(stranger_birth), rng.random(strangers) < 0.5)]),
         "name": np.concatenate([ac01["aac003"].to_numpy()[listed], chinese_names(rng, strangers)]),

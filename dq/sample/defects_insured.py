@@ -7,7 +7,7 @@ import pandas as pd
 from dq.sample.defects_people import parts, people
 from dq.sample.draft import Draft
 from dq.sample.frames import join_text
-from dq.sample.people import ACTIVE, CONTINUING, STOPPED
+from dq.sample.people import ACTIVE, CONTINUING, STOPPED, dates
 from dq.sample.period import d8_text, legal_ret_months, month_start, ym_text
 from dq.sample import vocab
 
@@ -78,7 +78,7 @@ def missing_first_month(d: Draft, rng: np.random.Generator, count: int) -> None:
 
 def insured_before_work(d: Draft, rng: np.random.Generator, count: int) -> None:
     """W07: first insured month 1–24 months before the work date (earlier, so W09 still holds)."""
-    work = d.facts["work"].to_numpy()
+    work = dates(d.facts, "work")
     rows = d.take_relations(relations(d) & ~np.isnat(work[d.owner]), count, rng)
     work_month = work[d.owner[rows]].astype("M8[M]").astype(np.int64) + 1970 * 12
     d.set("ac02", rows, "aac049", ym_text(work_month - rng.integers(1, 25, count)))

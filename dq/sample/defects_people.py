@@ -11,7 +11,7 @@ import numpy as np
 from dq.sample import codes
 from dq.sample.draft import Draft
 from dq.sample.frames import join_text
-from dq.sample.people import RESIDENT
+from dq.sample.people import RESIDENT, dates
 from dq.sample.period import add_years, d8_text, month_start
 
 
@@ -115,7 +115,7 @@ def unknown_province(d: Draft, rng: np.random.Generator, count: int) -> None:
 
 def legacy_number(d: Draft, rng: np.random.Generator, count: int) -> None:
     """P08: a 15-digit number never upgraded (people born in the 1900s)."""
-    born_1900s = d.facts["birth"].to_numpy() < np.datetime64("2000-01-01")
+    born_1900s = dates(d.facts, "birth") < np.datetime64("2000-01-01")
     labels = d.take("ac01", people(d) & born_1900s, count, rng)
     d.set("ac01", labels, "aac002", [codes.id15(n) for n in _numbers(d, labels)])
     d.hit("ac01", labels, "P08")
@@ -151,9 +151,10 @@ def _cloneable(d: Draft) -> np.ndarray:
 def registered_twice(d: Draft, rng: np.random.Generator, count: int) -> None:
     """P09: the same person registered a second time (ended relation): identical number, the 15-digit form of
     it (also P08), or with a lower-case x (also P04 P05 P10). Both records fail P09."""
-    ends_x = numbers_ending(d, "X")
-    same, legacy = parts(d.take("ac01", _cloneable(d), count - count // 3, rng), 2)
-    lower = d.take("ac01", _cloneable(d) & ends_x, count // 3, rng)
+    born_1900s = dates(d.facts, "birth") < np.datetime64("2000-01-01")
+    same = d.take("ac01", _cloneable(d), count - 2 * (count // 3), rng)
+    legacy = d.take("ac01", _cloneable(d) & born_1900s, count // 3, rng)
+    lower = d.take("ac01", _cloneable(d) & numbers_ending(d, "X"), count // 3, rng)
     variants = ((same, lambda n: n, ("P09",)), (legacy, codes.id15, ("P08", "P09")),
                 (lower, str.lower, ("P04", "P05", "P09", "P10")))
     for originals, shape, rules in variants:
@@ -220,7 +221,7 @@ def unknown_sex(d: Draft, rng: np.random.Generator, count: int) -> None:
 def sex_swapped(d: Draft, rng: np.random.Generator, count: int) -> None:
     """P16: sex opposite to the number; only people under 45 who are not retired, so the other sex's
     retirement age changes nothing (W16, W17)."""
-    young = d.facts["birth"].to_numpy() > add_years(np.array([d.period.today]), -45)[0]
+    young = dates(d.facts, "birth") > add_years(np.array([d.period.today]), -45)[0]
     pool = people(d) & young & (d.col("ac01", "aac084") == "0")
     labels = d.take("ac01", pool, count, rng)
     d.set("ac01", labels, "aac004", np.where(d.col("ac01", "aac004")[labels] == "1", "2", "1"))
@@ -238,7 +239,7 @@ def birth_day_mistyped(d: Draft, rng: np.random.Generator, count: int) -> None:
     """P18: birth day off by one within the same month (retirement month unchanged; work starts ≥ 17 years
     later, so P22 holds)."""
     labels = d.take("ac01", people(d), count, rng)
-    births = d.facts["birth"].to_numpy()[labels]
+    births = dates(d.facts, "birth")[labels]
     day = (births - births.astype("M8[M]").astype("M8[D]")).astype(np.int64)
     shifted = births + np.where(day < 27, 1, -1).astype("m8[D]")
     d.set("ac01", labels, "aac006", d8_text(shifted))
@@ -281,7 +282,7 @@ def work_on_birthday(d: Draft, rng: np.random.Generator, count: int) -> None:
 def child_labour(d: Draft, rng: np.random.Generator, count: int) -> None:
     """P22: work started at 12 (earlier than the real date, so W07 still holds)."""
     labels = d.take("ac01", people(d) & _has_work(d), count, rng)
-    d.set("ac01", labels, "aac007", d8_text(add_years(d.facts["birth"].to_numpy()[labels], 12)))
+    d.set("ac01", labels, "aac007", d8_text(add_years(dates(d.facts, "birth")[labels], 12)))
     d.hit("ac01", labels, "P22")
 
 
@@ -307,7 +308,7 @@ def invalid_work_date(d: Draft, rng: np.random.Generator, count: int) -> None:
 def default_work_date(d: Draft, rng: np.random.Generator, count: int) -> None:
     """P24: work date replaced by the default 20000101 (or 19700101), only where that is still 16 years after
     birth and not after the first insured month (so P21, P22 and W07 hold)."""
-    birth = d.facts["birth"].to_numpy()
+    birth = dates(d.facts, "birth")
     first = d.facts["first_m"].to_numpy()
     fits_2000 = (birth <= np.datetime64("1984-01-01")) & (first >= 2000 * 12)
     fits_1970 = (birth <= np.datetime64("1954-01-01")) & (first >= 1970 * 12)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dq.sample.frames import frame, join_text, pick
-from dq.sample.people import ACTIVE, CIVIL, CONTINUING, DEAD_RETIRED, DEAD_WORKER, RESIDENT, RETIRED, STOPPED
+from dq.sample.people import ACTIVE, CIVIL, CONTINUING, DEAD_RETIRED, DEAD_WORKER, RESIDENT, RETIRED, STOPPED, dates
 from dq.sample.period import Period, d8_text, month_end, month_start, ym_text
 from dq.sample.reference import BASE_CEILING, BASE_FLOOR, average_wage, unit_rate
 
@@ -62,9 +62,9 @@ def _relations(rng: np.random.Generator, facts: pd.DataFrame, period: Period) ->
     state[stopped], paying[stopped] = np.where(ended[stopped], "4", "2"), np.where(ended[stopped], "3", "2")
     stop[stopped] = month_end(facts["stop_m"].to_numpy()[stopped])
     retired = np.isin(status, (RETIRED,))
-    paying[retired], stop[retired] = "3", facts["retire"].to_numpy()[retired]
+    paying[retired], stop[retired] = "3", dates(facts, "retire")[retired]
     dead = np.isin(status, (DEAD_RETIRED, DEAD_WORKER))
-    state[dead], paying[dead], stop[dead] = "4", "3", facts["death"].to_numpy()[dead]
+    state[dead], paying[dead], stop[dead] = "4", "3", dates(facts, "death")[dead]
     civil = status == CIVIL
     state[civil], paying[civil] = "4", "3"
     stop[civil] = month_end(np.maximum(first, segment - 1))[civil]

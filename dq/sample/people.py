@@ -37,6 +37,11 @@ class People:
     reserve: pd.DataFrame
 
 
+def dates(facts: pd.DataFrame, column: str) -> np.ndarray:
+    """A date column of the facts at day resolution (pandas keeps datetimes in seconds)."""
+    return facts[column].to_numpy().astype("M8[D]")
+
+
 def _statuses(rng: np.random.Generator, persons: int, reserve: int) -> np.ndarray:
     status = rng.choice(len(SHARES), size=persons, p=SHARES)
     return np.concatenate([status, np.full(reserve, STOPPED)]).astype(np.int8)
