@@ -23,7 +23,9 @@ def typed_column(kind: str, values: object, length: int) -> pd.Series:
     if isinstance(values, str) or values is None:
         values = np.full(length, values, dtype=object)
     if kind in ("text", "d8", "ym"):
-        return pd.Series(np.asarray(values, dtype=object), dtype=object)
+        text = np.array(values, dtype=object)
+        text[pd.isna(text)] = None  # a pandas-made NaN is a missing value too
+        return pd.Series(text, dtype=object)
     if kind == "int":
         return pd.Series(values, dtype="Int64")
     return pd.Series(np.round(np.asarray(values, dtype=np.float64), DECIMALS[kind]), dtype=np.float64)
