@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dq.sample import vocab
-from dq.sample.frames import digits_text, frame, join_text, pick
+from dq.sample.frames import digits_text, frame, join_text, member, pick
 from dq.sample.people import DEAD_RETIRED, DEAD_WORKER, RETIRED, dates
 from dq.sample.period import Period, add_years, d8_int, d8_text, month_start, random_day_in, to_months, ym_text
 from dq.sample.persona import IdFactory, chinese_names
@@ -112,7 +112,7 @@ def build_benefits(rng: np.random.Generator, ids: IdFactory, facts: pd.DataFrame
         "aae116": np.where(alive, "1", "3"), "aae145": "11", "aaz009": pick(rng, vocab.BANKS, len(retirees)),
         "aae010": account_no, "aae009": ac01["aac003"].to_numpy()[retirees],
         "aae235": ym_text(death_m + 1, ~alive),
-        "aac063": np.where(np.isin(aac001, ac62["aac111"].to_numpy()), "1", "0"),
+        "aac063": np.where(member(aac001, ac62["aac111"].to_numpy()), "1", "0"),
         "aac057": join_text("LT", np.char.zfill(retirees.astype(str), 9)),
     })
     ac61 = _items(ic10, items, death_m, alive)

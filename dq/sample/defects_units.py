@@ -9,7 +9,7 @@ import pandas as pd
 
 from dq.sample import codes
 from dq.sample.draft import Draft
-from dq.sample.frames import join_text
+from dq.sample.frames import join_text, member
 
 ENTERPRISE_LIKE = ("10", "40", "50", "60")  # U07 applies to these types
 
@@ -233,9 +233,9 @@ def terminated_unit_with_members(d: Draft, rng: np.random.Generator, count: int)
     """U21: a paying unit marked terminated while its members still pay. Its members are kept clean, so no
     other defect changes whether they pay."""
     active = (d.col("ac02", "aac008") == "1") & (d.col("ac02", "aac031") == "1")
-    with_members = np.isin(d.col("ab01", "aab001"), d.col("ac02", "aab001")[active & d.free("ac01")[d.owner]])
+    with_members = member(d.col("ab01", "aab001"), d.col("ac02", "aab001")[active & d.free("ac01")[d.owner]])
     units = d.take("ab01", _units(d, paying=True) & with_members, count, rng)
-    members = np.flatnonzero(np.isin(d.col("ac02", "aab001"), d.col("ab01", "aab001")[units]))
+    members = np.flatnonzero(member(d.col("ac02", "aab001"), d.col("ab01", "aab001")[units]))
     d.claim("ac01", d.owner[members])
     d.set("ab01", units, "aab051", "3")
     d.hit("ab01", units, "U21")
@@ -244,9 +244,9 @@ def terminated_unit_with_members(d: Draft, rng: np.random.Generator, count: int)
 def no_base_this_year(d: Draft, rng: np.random.Generator, count: int) -> None:
     """U25: a paying unit whose assessments for the audit year are missing."""
     this_year = d.col("ab07", "aae001") == d.period.year
-    assessed = np.isin(d.col("ab01", "aab001"), d.col("ab07", "aab001")[this_year & d.free("ab07")])
+    assessed = member(d.col("ab01", "aab001"), d.col("ab07", "aab001")[this_year & d.free("ab07")])
     units = d.take("ab01", _units(d, paying=True) & assessed, count, rng)
-    rows = np.flatnonzero(np.isin(d.col("ab07", "aab001"), d.col("ab01", "aab001")[units]) & this_year)
+    rows = np.flatnonzero(member(d.col("ab07", "aab001"), d.col("ab01", "aab001")[units]) & this_year)
     d.claim("ab07", rows)
     d.drop("ab07", rows)
     d.hit("ab01", units, "U25")
@@ -256,7 +256,7 @@ def _assessments(d: Draft, enterprise_only: bool = False) -> np.ndarray:
     pool = d.col("ab07", "aab100_event") == None  # noqa: E711 - element-wise test on an object array
     if enterprise_only:
         firms = d.col("ab01", "aab001")[d.col("ab01", "aab019") == "10"]
-        pool &= np.isin(d.col("ab07", "aab001"), firms)
+        pool &= member(d.col("ab07", "aab001"), firms)
     return pool
 
 

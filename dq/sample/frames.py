@@ -69,3 +69,8 @@ def digits_text(rng: np.random.Generator, size: int, width: int, first: str = "1
     head = pick(rng, first, size)
     tail = rng.integers(0, 10 ** (width - 1), size=size)
     return join_text(head, np.char.zfill(tail.astype(str), width - 1))
+
+
+def member(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """Element-wise `values IN pool` by hashing (np.isin sorts object arrays, slow on millions of strings)."""
+    return pd.Series(values, dtype=object).isin(pd.Series(pool, dtype=object)).to_numpy()

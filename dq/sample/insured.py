@@ -127,60 +127,54 @@ def build_insured(rng: np.random.Generator, facts: pd.DataFrame, ac01: pd.DataFr
     })
     payers = np.flatnonzero(contributing)
     start_m = facts["segment_m"].to_numpy()[rows.person[payers]]
-    ac04 = _yearly_bases(period, aac001[payers], aab001[payers], rows.scheme[payers], start_m,
-                         ratio[rows.person[payers]], declared[rows.person[payers]])
-    ac43 = _contributions(rng, period, ac04, start_m)
+    wages, cents = {}, {}
+    for year in (period.year - 1, period.year):
+        wages[year], cents[year] = _base_cents(np.full(len(payers), average_wage(year)),
+                                               ratio[rows.person[payers]], declared[rows.person[payers]])
+    ac04 = _yearly_bases(period, aac001[payers], aab001[payers], rows.scheme[payers], start_m, wages, cents)
+    ac43 = _contributions(rng, period, aac001[payers], aab001[payers], rows.scheme[payers], start_m, cents)
     ab07, protected = _unit_bases(rng, ac04, ab01)
     return Insured(ac02, ac04, ac43, ab07, rows.person, protected)
 
 
 def _yearly_bases(period: Period, aac001: np.ndarray, aab001: np.ndarray, scheme: np.ndarray, start_m: np.ndarray,
-                  ratio: np.ndarray, declared: np.ndarray) -> pd.DataFrame:
+                  wages: dict[int, np.ndarray], cents: dict[int, np.ndarray]) -> pd.DataFrame:
     """One ac04 row per contributing relation and year (the audit year and, if it started earlier, the one
     before)."""
-    parts = []
-    for year in (period.year - 1, period.year):
-        rows = np.flatnonzero(start_m <= year * 12 + 11)
-        avg = average_wage(year)
-        wage, cents = _base_cents(np.full(len(rows), avg), ratio[rows], declared[rows])
-        begin = np.maximum(start_m[rows], year * 12)
-        parts.append(pd.DataFrame({
-            "aac001": aac001[rows], "aab001": aab001[rows], "aae140": scheme[rows], "aae001": year,
-            "aae041": ym_text(begin), "aae042": f"{year}12", "aac040": wage, "cents": cents,
-            "aae036": d8_text(month_start(begin) + np.timedelta64(14, "D")),
-        }))
-    data = pd.concat(parts, ignore_index=True)
+    rows = {year: np.flatnonzero(start_m <= year * 12 + 11) for year in cents}
+    pick_rows = lambda values: np.concatenate([values[r] for r in rows.values()])  # noqa: E731
+    begin = np.concatenate([np.maximum(start_m[r], year * 12) for year, r in rows.items()])
+    years = np.concatenate([np.full(len(r), year) for year, r in rows.items()])
     return frame("ac04", {
-        **{c: data[c].to_numpy(dtype=object) for c in ("aac001", "aab001", "aae140", "aae041", "aae042", "aae036")},
-        "aae001": data["aae001"].to_numpy(), "aac040": data["aac040"].to_numpy(dtype=float),
-        "aae180": data["cents"].to_numpy() / 100, "aaz136": "1", "aae016": "1",
+        "aac001": pick_rows(aac001), "aab001": pick_rows(aab001), "aae140": pick_rows(scheme), "aae001": years,
+        "aae041": ym_text(begin), "aae042": join_text(years.astype(str), "12"),
+        "aac040": np.concatenate([wages[year][r] for year, r in rows.items()]),
+        "aae180": np.concatenate([cents[year][r] for year, r in rows.items()]) / 100,
+        "aaz136": "1", "aae016": "1", "aae036": d8_text(month_start(begin) + np.timedelta64(14, "D")),
     })
 
 
-def _contributions(rng: np.random.Generator, period: Period, ac04: pd.DataFrame, start_m: np.ndarray) -> pd.DataFrame:
-    """Monthly rows for the 12 months up to the audit month, paid in full within the month."""
-    current = ac04[ac04["aae001"] == period.year]
+def _contributions(rng: np.random.Generator, period: Period, aac001: np.ndarray, aab001: np.ndarray,
+                   scheme: np.ndarray, start_m: np.ndarray, cents: dict[int, np.ndarray]) -> pd.DataFrame:
+    """Monthly rows for the 12 months up to the audit month, paid in full within the month, on the base
+    assessed for the month's year."""
     first = np.maximum(start_m, period.months - 11)
     count = period.months - first + 1
-    which = np.repeat(np.arange(len(current)), count)
+    which = np.repeat(np.arange(len(first)), count)
     month = np.repeat(first, count) + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))
-    key = pd.MultiIndex.from_frame(ac04[["aac001", "aae140", "aae001"]])
-    lookup = pd.Series((ac04["aae180"].to_numpy() * 100).round().astype(np.int64), index=key)
-    base = lookup.reindex(pd.MultiIndex.from_arrays([current["aac001"].to_numpy()[which],
-                                                     current["aae140"].to_numpy()[which], month // 12])).to_numpy()
+    base = np.where(month // 12 == period.year, cents[period.year][which], cents[period.year - 1][which])
     personal = (base * 8 + 50) // 100
     rate = unit_rate(month)
     employer = (base * np.round(rate * 100).astype(np.int64) + 50) // 100
     paid = month_start(month) + rng.integers(9, 28, len(month)).astype("m8[D]")
     ym = ym_text(month)
-    size = len(month)
+    paid_text = d8_text(paid)
     return frame("ac43", {
-        "row_id": np.arange(1, size + 1), "aac001": current["aac001"].to_numpy()[which],
-        "aab001": current["aab001"].to_numpy()[which], "aae140": current["aae140"].to_numpy()[which],
-        "aae002": ym, "aae003": ym, "aaa115": "10", "aae180": base / 100, "aaa041": 0.08, "aaa042": rate,
-        "aae022": personal / 100, "aae020": employer / 100, "aae023": personal / 100, "aae021": 0.0,
-        "aae082": personal / 100, "aae080": employer / 100, "aae083": personal / 100, "aae081": 0.0,
-        "aae078": "1", "ead131": d8_text(paid), "aae017": "0", "aae036": d8_text(paid),
+        "row_id": np.arange(1, len(month) + 1), "aac001": aac001[which], "aab001": aab001[which],
+        "aae140": scheme[which], "aae002": ym, "aae003": ym, "aaa115": "10", "aae180": base / 100, "aaa041": 0.08,
+        "aaa042": rate, "aae022": personal / 100, "aae020": employer / 100, "aae023": personal / 100,
+        "aae021": 0.0, "aae082": personal / 100, "aae080": employer / 100, "aae083": personal / 100,
+        "aae081": 0.0, "aae078": "1", "ead131": paid_text, "aae017": "0", "aae036": paid_text,
     })
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dq.sample.draft import Hit
+from dq.sample.frames import member
 from dq.schema import load_schema
 
 NULL_KEY = "∅"
@@ -44,12 +45,22 @@ def branches(tables: dict[str, pd.DataFrame], table: str, labels: np.ndarray) ->
     for i, hop in enumerate(path.via):
         following = [local for local, _ in path.via[i + 1].on] if i + 1 < len(path.via) else [path.column]
         remote = list(dict.fromkeys([r for _, r in hop.on] + following))
-        right = tables[hop.table][remote].dropna(subset=[r for _, r in hop.on]).add_prefix("r_")
         left = left.dropna(subset=[local for local, _ in hop.on])
+        target = tables[hop.table]
+        near = member(target[hop.on[0][1]].to_numpy(), left[hop.on[0][0]].to_numpy())
+        right = target.loc[near, remote].dropna(subset=[r for _, r in hop.on]).add_prefix("r_")
         merged = left.merge(right, left_on=[local for local, _ in hop.on], right_on=[f"r_{r}" for _, r in hop.on])
         left = pd.DataFrame({"_row": merged["_row"], **{c: merged[f"r_{c}"] for c in following}})
     found = left.dropna(subset=[path.column]).groupby("_row")[path.column].min()
     return [found.get(i) for i in range(len(labels))]
+
+
+def _row_facts(tables: dict[str, pd.DataFrame], table: str, labels: set[int]) -> dict[int, tuple[str, str]]:
+    """Key and branch of each broken row of one table, resolved in one pass."""
+    ordered = np.array(sorted(labels), dtype=np.int64)
+    found = branches(tables, table, ordered)
+    return {int(label): (key, branch if branch is not None else NO_BRANCH)
+            for label, key, branch in zip(ordered, record_keys(tables, table, ordered), found)}
 
 
 def build_manifest(persons: int, seed: int, period: str, tables: dict[str, pd.DataFrame], hits: list[Hit]) -> dict:
@@ -59,16 +70,18 @@ def build_manifest(persons: int, seed: int, period: str, tables: dict[str, pd.Da
             if RULE_TABLES[rule] != hit.table:
                 raise ValueError(f"{rule} 属于 {RULE_TABLES[rule]}, 不能记在 {hit.table} 上")
             broken[rule].update(int(label) for label in hit.labels)
+    row_facts = {}
+    for table in sorted(set(RULE_TABLES.values())):
+        labels = set().union(*(broken[r] for r, t in RULE_TABLES.items() if t == table))
+        row_facts[table] = _row_facts(tables, table, labels)
     rules = {}
     for rule, labels in broken.items():
-        table = RULE_TABLES[rule]
-        ordered = np.array(sorted(labels), dtype=np.int64)
-        branch_counts = Counter(b if b is not None else NO_BRANCH for b in branches(tables, table, ordered))
+        facts = [row_facts[RULE_TABLES[rule]][label] for label in sorted(labels)]
         rules[rule] = {
-            "table": table,
-            "violations": len(ordered),
-            "keys": sorted(set(record_keys(tables, table, ordered))),
-            "by_branch": dict(sorted(branch_counts.items())),
+            "table": RULE_TABLES[rule],
+            "violations": len(facts),
+            "keys": sorted({key for key, _ in facts}),
+            "by_branch": dict(sorted(Counter(branch for _, branch in facts).items())),
         }
     return {"persons": persons, "seed": seed, "period": period, "rules": rules,
             "tables": {name: len(frame) for name, frame in tables.items()}}
