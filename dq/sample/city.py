@@ -66,7 +66,6 @@ def build_city(persons: int, seed: int, period: str = "202410") -> City:
     inject_all(draft, words)
     final = draft.finish()
     final["st_report"] = build_st_report(audit, final)
+    final = {name: final[name] for name in load_schema().tables}
     manifest = build_manifest(persons, seed, period, final, draft.hits)
-    ordered = {name: final[name].reset_index(drop=True) for name in load_schema().tables}
-    manifest["tables"] = {name: len(frame) for name, frame in ordered.items()}
-    return City(ordered, manifest)
+    return City({name: frame.reset_index(drop=True) for name, frame in final.items()}, manifest)

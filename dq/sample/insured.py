@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dq.sample.frames import frame, join_text, pick
-from dq.sample.people import ACTIVE, CIVIL, CONTINUING, DEAD_RETIRED, DEAD_WORKER, RESIDENT, RETIRED, STOPPED, dates
+from dq.sample.people import CIVIL, DEAD_RETIRED, DEAD_WORKER, RESIDENT, RETIRED, STOPPED, dates
 from dq.sample.period import Period, d8_text, month_end, month_start, ym_text
 from dq.sample.reference import BASE_CEILING, BASE_FLOOR, average_wage, unit_rate
 
@@ -142,7 +142,10 @@ def _yearly_bases(period: Period, aac001: np.ndarray, aab001: np.ndarray, scheme
     """One ac04 row per contributing relation and year (the audit year and, if it started earlier, the one
     before)."""
     rows = {year: np.flatnonzero(start_m <= year * 12 + 11) for year in cents}
-    pick_rows = lambda values: np.concatenate([values[r] for r in rows.values()])  # noqa: E731
+
+    def pick_rows(values: np.ndarray) -> np.ndarray:
+        return np.concatenate([values[r] for r in rows.values()])
+
     begin = np.concatenate([np.maximum(start_m[r], year * 12) for year, r in rows.items()])
     years = np.concatenate([np.full(len(r), year) for year, r in rows.items()])
     return frame("ac04", {

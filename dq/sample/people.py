@@ -17,7 +17,6 @@ from dq.sample import vocab
 from dq.sample.frames import frame, join_text, pick
 from dq.sample.period import (
     CADRE_IDENTITIES, Period, add_years, d8_int, d8_text, legal_ret_months, month_start, random_day_in, to_months,
-    ym_text,
 )
 from dq.sample.persona import IdFactory, addresses, chinese_names, district_names, mobiles
 
