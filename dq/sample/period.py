@@ -95,7 +95,7 @@ def d8_text(days: np.ndarray) -> np.ndarray:
     days = as_days(days)
     out = np.full(len(days), None, dtype=object)
     known = ~np.isnat(days)
-    out[known] = d8_int(days[known]).astype(str)
+    out[known] = _shared_text(d8_int(days[known]))
     return out
 
 
@@ -104,8 +104,14 @@ def ym_text(months: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
     months = np.asarray(months, dtype=np.int64)
     out = np.full(len(months), None, dtype=object)
     mask = np.ones(len(months), bool) if known is None else known
-    out[mask] = ((months[mask] // 12) * 100 + months[mask] % 12 + 1).astype(str)
+    out[mask] = _shared_text((months[mask] // 12) * 100 + months[mask] % 12 + 1)
     return out
+
+
+def _shared_text(numbers: np.ndarray) -> np.ndarray:
+    """Numbers as text, one string object per distinct value (millions of rows share a few thousand dates)."""
+    distinct, which = np.unique(numbers, return_inverse=True)
+    return distinct.astype(str).astype(object)[which]
 
 
 def legal_ret_months(birth_months: np.ndarray, male: np.ndarray, cadre: np.ndarray) -> np.ndarray:
