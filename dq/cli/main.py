@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dq.cli.history import AuditHistoryOption, diff_command, history_app, print_recorded, record_audit
 from dq.errors import DqError
 from dq.model import CATEGORIES, DIMENSIONS
 from dq.pipeline import DEFAULT_SUITE, AuditOutcome, audit, normalise_period
@@ -28,6 +29,8 @@ from dq.schema import load_schema
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="dq — 社会保险数据质量稽核引擎")
 rules_app = typer.Typer(no_args_is_help=True, help="规则集: 列出、查看、用样例自检")
 app.add_typer(rules_app, name="rules")
+app.add_typer(history_app, name="history")
+app.command("diff")(diff_command)
 console = Console()
 errors = Console(stderr=True)
 
@@ -77,12 +80,16 @@ def audit_command(
     params: ParamsOption = None,
     timeout: Annotated[int, typer.Option(help="单条语句超时 (秒)")] = 1800,
     fail_under: Annotated[Optional[float], typer.Option("--fail-under", help="任一类别准确率低于此值 (0–1) 时退出码为 3")] = None,
+    history: AuditHistoryOption = None,
 ) -> None:
-    """稽核一个数据库 (SQLite / DuckDB / PostgreSQL / MariaDB), 只读。"""
+    """稽核一个数据库 (SQLite / DuckDB / PostgreSQL / MariaDB), 只读; 结果记入历史库。"""
     with user_errors(), table_progress() as report:
         outcome = audit(db, out, suite_dir=suite, period=period, params=load_params(params), timeout_s=timeout,
                         on_table=report)
+    with user_errors():
+        recorded = record_audit(outcome, db, history, out, timeout)
     _show(outcome)
+    print_recorded(console, recorded)
     if fail_under is not None and any(c.accuracy is not None and c.accuracy < fail_under for c in outcome.metrics.categories):
         raise typer.Exit(3)
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dq.errors import DqError
 from dq.history import migrate
-from dq.history.tables import run_tables, runs
+from dq.history.tables import rules, run_tables, runs
 
 DEFAULT_FILE = "dq-history.sqlite"
 DEFAULT_WAIT_S = 600.0
@@ -159,6 +159,11 @@ class HistoryStore:
             rows = conn.execute(sa.select(run_tables).where(run_tables.c.period == period)
                                 .order_by(run_tables.c.table_name))
             return [StoredTable(r.table_name, r.row_count, r.seconds, r.finding_count) for r in rows]
+
+    def rule_names(self, period: str) -> dict[str, str]:
+        """Rule id → name as the rule suite of that run named it (suites change between runs)."""
+        with self.reading() as conn:
+            return dict(conn.execute(sa.select(rules.c.rule_id, rules.c.name).where(rules.c.period == period)).all())
 
     def previous_period(self, period: str) -> str | None:
         """The latest recorded period before `period`: what its lifecycle is measured against."""
