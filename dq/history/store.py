@@ -121,12 +121,13 @@ class HistoryStore:
                         f"历史库 {self.display_url} 正由另一次稽核写入, 已等待 {wait_s:g} 秒仍未释放; "
                         "请等该次稽核结束后重试 (本期未记录)") from err
                 raise self._lost(err) from err
-            with transaction:
-                try:
+            try:
+                with transaction:
                     migrate.upgrade(conn)
                     yield conn
-                except sa.exc.DBAPIError as err:
-                    raise self._lost(err) from err
+            except sa.exc.DBAPIError as err:
+                conn.invalidate()  # never back to the pool: a reset on a dead connection only adds noise
+                raise self._lost(err) from err
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
