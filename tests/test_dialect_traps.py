@@ -74,3 +74,12 @@ def test_text_comparisons_are_exact_on_every_database(scratch) -> None:
     assert violations(scratch, "U14", [{"aab022": "c34"}]) == 1
     assert violations(scratch, "W15", [{"aab001": "u1"}], {"ab01": ({"aab001": "U1"},)}) == 1
     assert violations(scratch, "W15", [{"aab001": "U1"}], {"ab01": ({"aab001": "U1"},)}) == 0
+
+
+def test_list_parameter_inside_a_correlated_subquery_is_bound(scratch) -> None:
+    """`IN (:list)` inside EXISTS is decorrelated into a grouped join and must still bind every element."""
+    rule = SUITE.rule("W04")
+    subquery = "EXISTS (SELECT 1 FROM ac02 o WHERE o.aac001 = ac02.aac001 AND o.aac066 IN (:continuing_pay_types))"
+    probe = type(rule)(**{**rule.__dict__, "violation": sqlglot.parse_one(subquery, read="postgres"), "when": None,
+                          "fail_examples": (Example(({"aac001": "1", "aac066": "104"},)),), "pass_examples": ()})
+    assert run_rule_examples(scratch, SUITE, PARAMS, probe)[0].violations == 1

@@ -86,11 +86,12 @@ class _ScanBuilder:
     def prepare(self, predicate: exp.Expression) -> exp.Expression:
         """Canonical rule SQL → SQL over the scan's FROM clause."""
         tree = expand_macros(predicate.copy())
+        # Before decorrelation, which moves subquery conditions into grouped joins this tree no longer holds.
+        tree = expand_list_params(tree, self.list_lengths)
         tree = tree.transform(greatest_least_to_case)
         tree = qualify_outer(tree, self.table, ROW)
         tree = tree.transform(self._decorrelate)
-        tree = tree.transform(self._read_relation)
-        return expand_list_params(tree, self.list_lengths)
+        return tree.transform(self._read_relation)
 
     def _read_relation(self, node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and node.table in self.table.relations:

@@ -88,7 +88,8 @@ def run_rule_examples(source: Source, suite: Suite, params: Params, rule: Rule, 
     """Run one rule's examples on `source` (a scratch database made by `create_example_database`)."""
     schema = schema or load_schema()
     metadata = sqlalchemy_metadata(schema)
-    plan = build_plan(suite, params, period, source.caps.name, schema=schema, rule_ids={rule.id})
+    only = Suite(suite.path, suite.version, (rule,))  # exactly the rule given, which may differ from the suite's
+    plan = build_plan(only, params, period, source.caps.name, schema=schema)
     scan = plan.scans[0]
     sql = sa.text(plan.sql(scan))
     columns = next(c for c in scan.rules if c.rule_id == rule.id)
