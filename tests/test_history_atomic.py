@@ -4,7 +4,7 @@ PostgreSQL connection while it writes, leaves the store exactly as it was; two a
 Each test audits, in a child process, a city whose 5 000 persons all fail seven rules (35 005 finding rows, about
 half a second of writing), into a store that already holds a result for the same period, so the killed transaction had
 already deleted it. "While it writes" is observed from outside, without hooks: SQLite's write-ahead log growing
-past what committed data explains, or the writer's PostgreSQL backend running its INSERT INTO dq_findings.
+past what committed data explains, or the writer's PostgreSQL backend copying findings into its staging table.
 """
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def writing(store: str) -> Callable[[], bool]:
         wal = Path(sa.engine.make_url(store).database + "-wal")  # type: ignore[operator]
         committed = wal.stat().st_size if wal.exists() else 0
         return lambda: wal.exists() and wal.stat().st_size > committed + 2_000_000
-    return lambda: bool(writer_backends(store, "INSERT INTO dq_findings%"))
+    return lambda: bool(writer_backends(store, "COPY dq_staging_findings%"))
 
 
 def writer_backends(store: str, query_like: str = "%") -> list[int]:
