@@ -34,8 +34,8 @@ def history(store: HistoryStore, suite: Suite) -> HistoryStore:  # noqa: F811
     return store
 
 
-def counts(store: HistoryStore, before: str | None, after: str) -> dict:
-    return {(c.rule_id, c.branch): (c.new, c.open, c.fixed, c.recurring) for c in lifecycle_counts(store, before, after)}
+def counts(history: HistoryStore, before: str | None, after: str) -> dict:
+    return {(c.rule_id, c.branch): (c.new, c.open, c.fixed, c.recurring) for c in lifecycle_counts(history, before, after)}
 
 
 @pytest.mark.parametrize("period", list(PERIODS))

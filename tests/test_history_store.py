@@ -115,9 +115,9 @@ def test_a_writer_waits_for_the_lock_then_refuses_in_chinese(store: HistoryStore
     before = dump(store)
     with store.writing():
         started = time.perf_counter()
-        with pytest.raises(HistoryError, match="正由另一次稽核写入, 已等待 1 秒仍未释放"):
-            with HistoryStore.open(store.url, wait_s=1) as other:
-                record_run(other, person_run("202410", {"k1": ("B1", ("P05",))}), suite.implemented(), wait_s=1)
+        with pytest.raises(HistoryError, match="正由另一次稽核写入, 已等待 1 秒仍未释放"), \
+                HistoryStore.open(store.url, wait_s=1) as other:
+            record_run(other, person_run("202410", {"k1": ("B1", ("P05",))}), suite.implemented(), wait_s=1)
         assert 0.9 < time.perf_counter() - started < 10
     assert dump(store) == before
 

@@ -98,8 +98,8 @@ def print_recorded(console: Console, recorded: Recorded) -> None:
 def _total(counts: Iterable[LifecycleCount], rule_id: str = "", branch: str | None = None) -> LifecycleCount:
     cells = list(counts)
     opened = [c.oldest_first_seen for c in cells if c.oldest_first_seen]
-    return LifecycleCount(rule_id, branch, *(sum(getattr(c, s) for c in cells) for s in STATUSES),
-                          oldest_first_seen=min(opened) if opened else None)
+    sums = {status: sum(getattr(c, status) for c in cells) for status in STATUSES}
+    return LifecycleCount(rule_id, branch, **sums, oldest_first_seen=min(opened) if opened else None)
 
 
 def _by_rule(counts: list[LifecycleCount]) -> list[LifecycleCount]:

@@ -74,7 +74,7 @@ def _same(a: sa.FromClause, b: sa.FromClause) -> sa.ColumnElement[bool]:
     return sa.and_(a.c.rule_id == b.c.rule_id, a.c.record_key == b.c.record_key)
 
 
-def _changes(before: str | None, after: str) -> sa.Select:
+def _changes(before: str | None, after: str) -> sa.Select | sa.CompoundSelect:
     """(rule_id, record_key, table_name, entity, branch, status, first_seen, snapshot) of every finding that is in
     `after` or in `before`; with no earlier period, nothing is open or fixed."""
     now, then, earlier, later = (findings.alias(n) for n in ("now", "then", "earlier", "later"))

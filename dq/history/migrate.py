@@ -47,7 +47,8 @@ def upgrade(conn: sa.Connection) -> None:
     script = ScriptDirectory.from_config(config)
 
     def steps(current: tuple[str, ...], _context: MigrationContext) -> list[RevisionStep]:
-        return script._upgrade_revs("head", current)  # what alembic.command.upgrade passes as fn
+        # what alembic.command.upgrade passes as fn; Alembic hands it the current heads as a tuple
+        return script._upgrade_revs("head", current)  # type: ignore[arg-type]
 
     with EnvironmentContext(config, script, fn=steps, destination_rev="head") as environment:
         environment.configure(connection=conn, target_metadata=metadata, version_table=VERSION_TABLE)

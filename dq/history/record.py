@@ -88,10 +88,11 @@ def _insert_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
 def _copy_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
     """PostgreSQL's COPY: several times faster than batched INSERTs for a million findings."""
     names = [c.name for c in table.columns]
-    with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[name] for name in names])
+    driver = conn.connection.driver_connection
+    assert driver is not None, "a connection in a transaction has its driver connection"
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
 
 
 def _insert_with_streaks(conn: Connection, staging: sa.Table, period: str) -> None:

@@ -26,7 +26,7 @@ def with_values(source: Source, table: str, key: Sequence[str], fields: Sequence
     rows), or None when no row has the key any more (changed since the audit)."""
     pending = {finding.key: finding for finding in findings}
     columns = list(dict.fromkeys([*key, *fields]))
-    select = sa.select(*[sa.column(c) for c in columns]).select_from(sa.table(table))
+    select: sa.Select = sa.select(*[sa.column(c) for c in columns]).select_from(sa.table(table))
     with connection(source) as conn, interrupt_after(conn, source):
         result = conn.execution_options(stream_results=True).execute(select)
         for batch in result.partitions(FETCH_BATCH):

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Self
 from zlib import crc32
 
 import sqlalchemy as sa
@@ -99,7 +100,7 @@ class HistoryStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> HistoryStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:
