@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dq.run import FETCH_BATCH, Source, _key_text
+from dq.run import FETCH_BATCH, Source, record_key
 from dq.run.connect import connection, interrupt_after
 from dq.run.results import Finding
 
@@ -31,7 +31,7 @@ def with_values(source: Source, table: str, key: Sequence[str], fields: Sequence
         result = conn.execution_options(stream_results=True).execute(select)
         for batch in result.partitions(FETCH_BATCH):
             for row in batch:
-                finding = pending.pop(_key_text(list(row[:len(key)])), None)
+                finding = pending.pop(record_key(list(row[:len(key)])), None)
                 if finding is not None:
                     yield finding, dict(zip(columns, row))
                     if not pending:

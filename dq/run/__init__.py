@@ -23,7 +23,8 @@ NULL_KEY = "∅"
 FETCH_BATCH = 10_000
 
 
-def _key_text(values: list[Any]) -> str:
+def record_key(values: list[Any]) -> str:
+    """A record key as text: key columns joined with |, NULL as ∅ (the form findings, manifests and history share)."""
     return "|".join(NULL_KEY if v is None else str(v) for v in values)
 
 
@@ -74,7 +75,7 @@ def _read_group(run: TableRun, scan: TableScan, row: sa.Row) -> None:
     if _as_int(data["failing"]):
         entity = data[scan.entity_column] if scan.entity_column else data[scan.key_columns[0]]
         run.findings.append(Finding(
-            table=scan.table, key=_key_text([data[k] for k in scan.key_columns]),
+            table=scan.table, key=record_key([data[k] for k in scan.key_columns]),
             entity=None if entity is None else str(entity), branch=branch, category=category,
             rule_ids=tuple(failed), rows=rows,
         ))
