@@ -30,6 +30,7 @@ from dq.pipeline import DEFAULT_SUITE
 from dq.rules.loader import load_suite
 from dq.run import open_source
 from dq.run.results import Finding, RunResult, TableRun
+from benchmarks.run import ensure_pg_database
 from dq.schema import load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,11 +119,7 @@ def fresh_store(kind: str) -> str:
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)
         return str(path)
-    admin = sa.create_engine(sa.engine.make_url(PG_STORE).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = 'dq_bench_history'")).first():
-            conn.execute(sa.text('CREATE DATABASE "dq_bench_history"'))
-    admin.dispose()
+    ensure_pg_database(PG_STORE)
     engine = sa.create_engine(PG_STORE)
     with engine.begin() as conn:
         metadata.drop_all(conn)

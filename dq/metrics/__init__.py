@@ -119,23 +119,20 @@ def _rule_metrics(result: RunResult, suite: Suite) -> list[RuleMetric]:
     return metrics
 
 
-def _error_entities(result: RunResult, suite: Suite, category: str) -> dict[str | None, set[str]]:
-    """Per branch, the entities with at least one error-severity finding of `category`."""
+def _error_entities(result: RunResult, suite: Suite) -> dict[str, dict[str | None, set[str]]]:
+    """Per category and branch, the entities with at least one error-severity finding (one pass over findings)."""
     rules = {r.id: r for r in suite.implemented() if r.severity == "error"}
-    out: dict[str | None, set[str]] = defaultdict(set)
+    out: dict[str, dict[str | None, set[str]]] = defaultdict(lambda: defaultdict(set))
     for finding in result.findings():
-        for rule_id in finding.rule_ids:
-            rule = rules.get(rule_id)
-            if rule and (rule.category == category or
-                         (rule.category == PERSON_CATEGORY and finding.category == category)):
-                out[finding.branch].add(finding.entity or finding.key)
-                break
+        categories = {finding.category if rules[r].category == PERSON_CATEGORY else rules[r].category
+                      for r in finding.rule_ids if r in rules}
+        for category in categories - {None}:
+            out[category][finding.branch].add(finding.entity or finding.key)
     return out
 
 
-def _category_accuracy(result: RunResult, suite: Suite, target: Target) -> CategoryAccuracy:
+def _category_accuracy(result: RunResult, target: Target, errors: dict[str | None, set[str]]) -> CategoryAccuracy:
     run = result.tables.get(target.table) if target.table else None
-    errors = _error_entities(result, suite, target.category)
     if run is None:
         return CategoryAccuracy(target, None, sum(len(v) for v in errors.values()))
     entities: dict[str | None, int] = defaultdict(int)
@@ -206,5 +203,6 @@ def _ranking(categories: list[CategoryAccuracy]) -> list[BranchRank]:
 
 def compute_metrics(result: RunResult, suite: Suite, targets: list[Target] | None = None) -> Metrics:
     rule_metrics = _rule_metrics(result, suite)
-    categories = [_category_accuracy(result, suite, t) for t in (targets or load_targets())]
+    errors = _error_entities(result, suite)
+    categories = [_category_accuracy(result, t, errors.get(t.category, {})) for t in (targets or load_targets())]
     return Metrics(rule_metrics, categories, _network(result, suite, rule_metrics), _ranking(categories))

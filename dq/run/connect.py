@@ -58,12 +58,14 @@ def _install_sqlite_functions(engine: Engine, read_only: bool) -> None:
             dbapi_connection.execute("PRAGMA query_only = ON")
 
 
-def _session_guards(caps: DialectCaps, timeout_s: int) -> list[str]:
+def _session_guards(caps: DialectCaps, timeout_s: int, read_only: bool) -> list[str]:
+    """Statements every new session runs: the timeout always, the read-only guard unless a writer asked."""
     if caps.name == "postgresql":
-        return ["SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", f"SET statement_timeout = {timeout_s * 1000}"]
+        guards = [f"SET statement_timeout = {timeout_s * 1000}"]
+        return (["SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"] if read_only else []) + guards
     if caps.name == "mysql":
-        return ["SET SESSION TRANSACTION READ ONLY", f"SET SESSION max_statement_time = {timeout_s}",
-                "SET NAMES utf8mb4"]
+        guards = [f"SET SESSION max_statement_time = {timeout_s}", "SET NAMES utf8mb4"]
+        return (["SET SESSION TRANSACTION READ ONLY"] if read_only else []) + guards
     return []
 
 
@@ -76,7 +78,7 @@ def open_source(url: str, *, timeout_s: int = 1800, read_only: bool = True) -> S
     caps = dialect_caps(engine.dialect.name)
     if caps.regex_udf:
         _install_sqlite_functions(engine, read_only)
-    guards = _session_guards(caps, timeout_s) if read_only else _session_guards(caps, timeout_s)[1:]
+    guards = _session_guards(caps, timeout_s, read_only)
 
     @sa.event.listens_for(engine, "connect")
     def _guard(dbapi_connection: object, _record: object) -> None:
