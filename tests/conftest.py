@@ -13,6 +13,8 @@ import sqlalchemy as sa
 
 PG_ADMIN = os.environ.get("DQ_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MARIADB_ADMIN = os.environ.get("DQ_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/")
+# Two checkouts testing at once on one machine keep apart by prefixing their server database names.
+DB_PREFIX = os.environ.get("DQ_TEST_DB_PREFIX", "")
 DIALECTS = ("sqlite", "duckdb", "postgresql", "mysql")
 START = {
     "postgresql": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _server_database(dialect: str, name: str) -> str:
     """Create (if missing) and return the URL of a scratch database `name` on the PostgreSQL / MariaDB server."""
     admin = PG_ADMIN if dialect == "postgresql" else MARIADB_ADMIN
+    name = DB_PREFIX + name
     try:
         engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
