@@ -31,7 +31,8 @@ OUT = ROOT / "benchmarks" / "out"
 PERIOD = "202410"
 URLS = {
     "duckdb": lambda n: f"duckdb:///{OUT / f'city-{n}.duckdb'}",
-    "postgresql": lambda n: f"postgresql+psycopg://postgres@127.0.0.1:5432/dq_bench_{n}",
+    # DQ_BENCH_DB_PREFIX keeps concurrent checkouts' benchmark databases apart (as DQ_TEST_DB_PREFIX does for tests).
+    "postgresql": lambda n: f"postgresql+psycopg://postgres@127.0.0.1:5432/{os.environ.get('DQ_BENCH_DB_PREFIX', '')}dq_bench_{n}",
 }
 
 

@@ -48,5 +48,6 @@ def build_plan(
     scans = []
     for table_name in sorted({r.table for r in rules}):
         table_rules = [r for r in rules if r.table == table_name]
-        scans.append(build_table_scan(schema.table(table_name), table_rules, schema, lengths))
+        scans.append(build_table_scan(schema.table(table_name), table_rules, schema, lengths,
+                                      fence=caps.subquery_fence))
     return Plan(caps, tuple(scans), binds)

@@ -37,12 +37,15 @@ class DialectCaps:
     case_insensitive_text: bool = False
     # Collation that makes text comparisons exact where the default is case-insensitive.
     binary_collation: str | None = None
+    # PostgreSQL flattens a FROM subquery and substitutes its expressions into every reference; OFFSET 0 stops it,
+    # so a macro shared by several rules is evaluated once per row.
+    subquery_fence: bool = False
 
 
 DIALECTS: dict[str, DialectCaps] = {
     "sqlite": DialectCaps("sqlite", "sqlite", regex_udf=True),
     "duckdb": DialectCaps("duckdb", "duckdb"),
-    "postgresql": DialectCaps("postgresql", "postgres"),
+    "postgresql": DialectCaps("postgresql", "postgres", subquery_fence=True),
     "mysql": DialectCaps("mysql", MariaDB, case_insensitive_text=True, binary_collation="utf8mb4_bin"),
 }
 ALIASES = {"postgres": "postgresql", "mariadb": "mysql", "pg": "postgresql"}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from dq.rules.macros import shared_column_is_text
 from dq.schema import Table
 
 
@@ -85,7 +86,7 @@ def _is_text(node: exp.Expression, text_columns: frozenset[str]) -> bool:
     if isinstance(node, exp.Literal):
         return node.is_string
     if isinstance(node, exp.Column):
-        return node.name.removeprefix("c_") in text_columns
+        return node.name.removeprefix("c_") in text_columns or shared_column_is_text(node.name)
     if isinstance(node, exp.Min | exp.Max):
         return _is_text(node.this, text_columns)
     if isinstance(node, exp.Case):

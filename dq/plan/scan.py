@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from dq.model import Rule
 from dq.plan.rewrite import conjuncts, expand_list_params, greatest_least_to_case, qualify_outer, rename_table_alias
-from dq.rules.macros import expand_macros
+from dq.rules.macros import MACRO_NAMES, expand_macros, shared_column
 from dq.schema import Hop, Schema, Table
 
 ROW = "t"  # alias of the audited table inside its scan
@@ -75,23 +75,64 @@ class _Group:
         return select.from_(exp.to_table(self.table).as_("g")).group_by(*[e.copy() for e in self.inner])
 
 
+# What a shared macro argument may contain: it is evaluated for EVERY row (not only where a rule's CASE reaches
+# it), so nothing that can raise (casts, division) and nothing but the row's own columns.
+SHAREABLE_ARGUMENT = (exp.Column, exp.Literal, exp.Anonymous, exp.Paren, exp.Substring, exp.Trim, exp.Upper,
+                      exp.Lower, exp.Length, exp.DPipe, exp.Concat, exp.Replace, exp.Placeholder, exp.Identifier,
+                      exp.Var)
+
+
 class _ScanBuilder:
     def __init__(self, table: Table, schema: Schema, list_lengths: dict[str, int]):
         self.table, self.schema, self.list_lengths = table, schema, list_lengths
+        self.derived: dict[str, tuple[str, exp.Expression]] = {}  # macro call sql -> (column, expansion over ROW)
         self.lookups: dict[str, set[str]] = {}  # relation alias -> columns read
         self.groups: dict[tuple, _Group] = {}
         self.duplicates: dict[str, tuple[str, exp.Select, tuple[exp.Expression, ...]]] = {}
 
     # -- predicates --------------------------------------------------------------------------------------------
-    def prepare(self, predicate: exp.Expression) -> exp.Expression:
-        """Canonical rule SQL → SQL over the scan's FROM clause."""
-        tree = expand_macros(predicate.copy())
+    def prepare(self, predicate: exp.Expression, *, shared: bool = True) -> exp.Expression:
+        """Canonical rule SQL → SQL over the scan's FROM clause. With `shared`, each macro call on the row's own
+        columns becomes a column of the derived layer, computed once per row whatever the number of rules using
+        it (id_ok(aac002) serves P10, P16 and P18); without it (inside a duplicate's grouped subquery, which reads
+        the base table) the macro is expanded in place."""
+        tree = predicate.copy()
+        if shared:
+            tree = tree.transform(self._share_macro)
+        tree = expand_macros(tree)
         # Before decorrelation, which moves subquery conditions into grouped joins this tree no longer holds.
         tree = expand_list_params(tree, self.list_lengths)
         tree = tree.transform(greatest_least_to_case)
         tree = qualify_outer(tree, self.table, ROW)
         tree = tree.transform(self._decorrelate)
         return tree.transform(self._read_relation)
+
+    def _shareable(self, call: exp.Expression) -> bool:
+        return call.find_ancestor(exp.Select) is None and all(
+            isinstance(n, SHAREABLE_ARGUMENT)
+            and (not isinstance(n, exp.Column) or (not n.table and n.name in self.table.columns))
+            for arg in call.expressions for n in arg.walk()
+        )
+
+    def _share_macro(self, node: exp.Expression) -> exp.Expression:
+        if not (isinstance(node, exp.Anonymous) and str(node.this).lower() in MACRO_NAMES and self._shareable(node)):
+            return node
+        key = node.sql()
+        if key not in self.derived:
+            expansion = qualify_outer(expand_list_params(expand_macros(node.copy()), self.list_lengths), self.table, ROW)
+            self.derived[key] = (shared_column(str(node.this).lower(), len(self.derived)), expansion)
+        return exp.column(self.derived[key][0], table=ROW)
+
+    def derived_source(self, fence: bool) -> exp.Expression:
+        """The audited table, widened by one column per shared macro call (the table itself when none)."""
+        base = exp.to_table(self.table.name).as_(ROW)
+        if not self.derived:
+            return base
+        select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(ROW)))
+        select = select.select(*[exp.alias_(e.copy(), name) for name, e in self.derived.values()]).from_(base)
+        if fence:  # PostgreSQL would pull the subquery up and substitute each expression into every reference
+            select = select.offset(0)
+        return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(ROW)))
 
     def _read_relation(self, node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and node.table in self.table.relations:
@@ -216,20 +257,26 @@ class _ScanBuilder:
     def duplicate_group(self, rule: Rule) -> tuple[str, exp.Expression, exp.Expression]:
         """(join alias, population predicate, violation predicate) of a duplicate rule; registers its join."""
         spec = rule.duplicate
+
+        def filters_of(keys: tuple[exp.Expression, ...], where: exp.Expression | None) -> list[exp.Expression]:
+            return [exp.Not(this=exp.Is(this=k.copy(), expression=exp.null())) for k in keys] + \
+                ([where] if where is not None else [])
+
+        inner_keys = tuple(self.prepare(k, shared=False) for k in spec.key)
+        inner_where = self.prepare(spec.where, shared=False) if spec.where is not None else None
+        filters = filters_of(inner_keys, inner_where)
         keys = tuple(self.prepare(k) for k in spec.key)
         where = self.prepare(spec.where) if spec.where is not None else None
-        present = [exp.Not(this=exp.Is(this=k.copy(), expression=exp.null())) for k in keys]
-        filters = present + ([where] if where is not None else [])
-        population_filters = ([where] if where is not None else []) if spec.nulls_fail else filters
-        count = exp.Count(this=exp.Distinct(expressions=[self.prepare(spec.distinct)])) \
+        population_filters = ([where] if where is not None else []) if spec.nulls_fail else filters_of(keys, where)
+        count = exp.Count(this=exp.Distinct(expressions=[self.prepare(spec.distinct, shared=False)])) \
             if spec.distinct is not None else exp.Count(this=exp.Star())
-        select = exp.select(*[exp.alias_(k.copy(), f"d{i}") for i, k in enumerate(keys)])
+        select = exp.select(*[exp.alias_(k.copy(), f"d{i}") for i, k in enumerate(inner_keys)])
         select = select.select(exp.alias_(exp.Count(this=exp.Star()), "n"))
-        signature = f"{[k.sql() for k in keys]}|{where.sql() if where else ''}|{count.sql()}"
+        signature = f"{[k.sql() for k in inner_keys]}|{inner_where.sql() if inner_where else ''}|{count.sql()}"
         if signature not in self.duplicates:
             alias = f"dup{len(self.duplicates)}"
             base = select.from_(exp.to_table(self.table.name).as_(ROW)).where(exp.and_(*[f.copy() for f in filters]))
-            grouped = base.group_by(*[k.copy() for k in keys]).having(exp.GT(this=count, expression=exp.Literal.number(1)))
+            grouped = base.group_by(*[k.copy() for k in inner_keys]).having(exp.GT(this=count, expression=exp.Literal.number(1)))
             self.duplicates[signature] = (alias, grouped, keys)
         alias = self.duplicates[signature][0]
         population = exp.and_(*[f.copy() for f in population_filters]) if population_filters else None
@@ -256,12 +303,13 @@ class _ScanBuilder:
         finally:
             self.lookups = saved
 
-    def from_clause(self) -> tuple[exp.Select, exp.Expression, list[str]]:
-        query = exp.select().from_(exp.to_table(self.table.name).as_(ROW))
+    def from_clause(self, fence: bool) -> tuple[exp.Select, exp.Expression, list[str]]:
+        query = exp.select().from_(self.derived_source(fence))
         query, branch, described = self._branch(query)
         for add in (self._lookup_joins, self._group_joins, self._duplicate_joins):
             query, lines = add(query)
             described += lines
+        described += [f"共用宏 {name}: {key}" for key, (name, _) in self.derived.items()]
         return query, branch, described
 
 
@@ -272,9 +320,10 @@ def _flag(condition: exp.Expression | None) -> exp.Expression:
 
 
 def build_table_scan(
-    table: Table, rules: list[Rule], schema: Schema, list_lengths: dict[str, int]
+    table: Table, rules: list[Rule], schema: Schema, list_lengths: dict[str, int], *, fence: bool = False
 ) -> TableScan:
-    """Fuse every implemented rule of one table into one statement (a dialect-neutral tree; see dialects.render)."""
+    """Fuse every implemented rule of one table into one statement (a dialect-neutral tree but for `fence`, the
+    target's optimisation fence that keeps shared macro columns evaluated once; see dialects.render)."""
     builder = _ScanBuilder(table, schema, list_lengths)
     measures: list[tuple[RuleColumns, exp.Expression, exp.Expression, exp.Expression | None]] = []
     for rule in rules:
@@ -294,7 +343,7 @@ def build_table_scan(
             if excess is not None else None
         measures.append((columns, _flag(when), _flag(fails), excess_expr))
 
-    query, branch, described = builder.from_clause()
+    query, branch, described = builder.from_clause(fence)
     keys = [f"k{i}" for i in range(len(table.key))]
     entity = table.entity if table.entity and (table.entity,) != table.key else None
     projections: list[exp.Expression] = [exp.alias_(exp.column(k, table=ROW), a) for k, a in zip(table.key, keys)]

@@ -179,6 +179,18 @@ TEMPLATES: dict[str, tuple[int, Callable[..., str]]] = {
 }
 
 MACRO_NAMES = frozenset(TEMPLATES)
+TEXT_MACROS = frozenset({"id_birth", "id_sex", "upper18", "ym", "norm"})  # the macros whose value is text
+SHARED_PREFIX = "m_"
+
+
+def shared_column(name: str, index: int) -> str:
+    """Column name of a macro call computed once per row by the planner; the name tells its macro."""
+    return f"{SHARED_PREFIX}{name}_{index}"
+
+
+def shared_column_is_text(column: str) -> bool:
+    """Whether a planner column named by `shared_column` holds text (MariaDB must then compare it exactly)."""
+    return column.startswith(SHARED_PREFIX) and column[len(SHARED_PREFIX):].rsplit("_", 1)[0] in TEXT_MACROS
 
 
 @cache
