@@ -32,3 +32,9 @@ def test_id_checks_are_expanded_once_however_many_rules_use_them(dialect: str) -
 def test_only_postgresql_gets_the_optimisation_fence() -> None:
     fenced = {d: "OFFSET 0" in _ac01_sql(d) for d in DIALECTS}
     assert fenced == {d: d == "postgresql" for d in DIALECTS}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_regex_several_rules_use_is_matched_once(dialect: str) -> None:
+    """`aac002 ~ '^[0-9]'` guards P03, P04, P06 and P07: one match per row, in the derived layer."""
+    assert _ac01_sql(dialect).count("^[0-9]'") == 1

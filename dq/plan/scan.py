@@ -111,16 +111,23 @@ class _ScanBuilder:
         return call.find_ancestor(exp.Select) is None and all(
             isinstance(n, SHAREABLE_ARGUMENT)
             and (not isinstance(n, exp.Column) or (not n.table and n.name in self.table.columns))
-            for arg in call.expressions for n in arg.walk()
+            for arg in (call.expressions if isinstance(call, exp.Anonymous) else [call.this])
+            for n in arg.walk()
         )
 
     def _share_macro(self, node: exp.Expression) -> exp.Expression:
-        if not (isinstance(node, exp.Anonymous) and str(node.this).lower() in MACRO_NAMES and self._shareable(node)):
+        """A macro call, or a regex match (`aac002 ~ '^[0-9]'` guards four P rules), on the row's own columns →
+        a column of the derived layer."""
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() in MACRO_NAMES and self._shareable(node):
+            name = str(node.this).lower()
+        elif isinstance(node, exp.RegexpLike) and isinstance(node.expression, exp.Literal) and self._shareable(node):
+            name = "re"
+        else:
             return node
         key = node.sql()
         if key not in self.derived:
             expansion = qualify_outer(expand_list_params(expand_macros(node.copy()), self.list_lengths), self.table, ROW)
-            self.derived[key] = (shared_column(str(node.this).lower(), len(self.derived)), expansion)
+            self.derived[key] = (shared_column(name, len(self.derived)), expansion)
         return exp.column(self.derived[key][0], table=ROW)
 
     def derived_source(self, fence: bool) -> exp.Expression:
