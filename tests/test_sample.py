@@ -1,4 +1,4 @@
-"""The sample city: deterministic, valid identifiers where clean, every U/P/W rule broken, loadable everywhere.
+"""The sample city: deterministic, valid identifiers where clean, every implemented rule broken, loadable everywhere.
 
 The identifier checks are written here again from domain.md §3, independently of dq.sample.codes.
 """
@@ -13,11 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from dq.sample import City, build_city, write_city
-from dq.sample.manifest import RULE_TABLES
 from tests.conftest import DIALECTS, database_url
+from tests.test_rule_examples import SUITE
 
 PERSONS, SEED = 1000, 7
-CATALOG_RULES = [f"U{i:02d}" for i in range(1, 26)] + [f"P{i:02d}" for i in range(1, 27)] + [f"W{i:02d}" for i in range(1, 19)]
 USCC = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
@@ -86,10 +85,10 @@ def test_clean_credit_and_org_codes_pass_gb32100_and_gb11714(city: City) -> None
 
 
 def test_every_catalog_rule_fails_at_least_twice(city: City) -> None:
-    rules = city.manifest["rules"]
-    assert sorted(rules) == sorted(CATALOG_RULES)
-    assert {r: rules[r]["violations"] for r in CATALOG_RULES if rules[r]["violations"] < 2} == {}
-    assert all(rules[r]["table"] == RULE_TABLES[r] for r in CATALOG_RULES)
+    rules, catalog = city.manifest["rules"], [r.id for r in SUITE.implemented()]
+    assert sorted(rules) == sorted(catalog)
+    assert {r: rules[r]["violations"] for r in catalog if rules[r]["violations"] < 2} == {}
+    assert {r: rules[r]["table"] for r in catalog} == {r: SUITE.rule(r).table for r in catalog}
 
 
 def test_manifest_counts_rows_keys_once_and_branches(city: City) -> None:

@@ -17,11 +17,6 @@ from dq.schema import load_schema
 
 NULL_KEY = "∅"
 NO_BRANCH = "null"
-RULE_TABLES = {
-    **{f"U{i:02d}": "ab01" for i in range(1, 26)}, "U22": "ab07", "U23": "ab07", "U24": "ab07",
-    **{f"P{i:02d}": "ac01" for i in range(1, 27)},
-    **{f"W{i:02d}": "ac02" for i in range(1, 17)}, "W17": "ac01", "W18": "ac01",
-}
 
 
 def record_keys(tables: dict[str, pd.DataFrame], table: str, labels: np.ndarray) -> list[str]:
@@ -63,22 +58,32 @@ def _row_facts(tables: dict[str, pd.DataFrame], table: str, labels: set[int]) ->
             for label, key, branch in zip(ordered, record_keys(tables, table, ordered), found)}
 
 
-def build_manifest(persons: int, seed: int, period: str, tables: dict[str, pd.DataFrame], hits: list[Hit]) -> dict:
-    broken: dict[str, set[int]] = {rule: set() for rule in RULE_TABLES}
+def _rule_tables(hits: list[Hit]) -> dict[str, str]:
+    """The table each broken rule's rows belong to, read off the hits; a rule hit on two tables is a generator
+    bug (a rule evaluates one table), so it stops the build instead of producing a manifest no audit can match."""
+    tables: dict[str, str] = {}
     for hit in hits:
         for rule in hit.rules:
-            if RULE_TABLES[rule] != hit.table:
-                raise ValueError(f"{rule} 属于 {RULE_TABLES[rule]}, 不能记在 {hit.table} 上")
+            if tables.setdefault(rule, hit.table) != hit.table:
+                raise ValueError(f"{rule} 的缺陷记在 {tables[rule]} 和 {hit.table} 两张表上, 规则只检查一张表")
+    return dict(sorted(tables.items()))
+
+
+def build_manifest(persons: int, seed: int, period: str, tables: dict[str, pd.DataFrame], hits: list[Hit]) -> dict:
+    rule_tables = _rule_tables(hits)
+    broken: dict[str, set[int]] = {rule: set() for rule in rule_tables}
+    for hit in hits:
+        for rule in hit.rules:
             broken[rule].update(int(label) for label in hit.labels)
     row_facts = {}
-    for table in sorted(set(RULE_TABLES.values())):
-        labels = set().union(*(broken[r] for r, t in RULE_TABLES.items() if t == table))
+    for table in sorted(set(rule_tables.values())):
+        labels = set().union(*(broken[r] for r, t in rule_tables.items() if t == table))
         row_facts[table] = _row_facts(tables, table, labels)
     rules = {}
     for rule, labels in broken.items():
-        facts = [row_facts[RULE_TABLES[rule]][label] for label in sorted(labels)]
+        facts = [row_facts[rule_tables[rule]][label] for label in sorted(labels)]
         rules[rule] = {
-            "table": RULE_TABLES[rule],
+            "table": rule_tables[rule],
             "violations": len(facts),
             "keys": sorted({key for key, _ in facts}),
             "by_branch": dict(sorted(Counter(branch for _, branch in facts).items())),
