@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from dq.metrics import compute_metrics
 from dq.plan import build_plan
 from dq.run import open_source, run_plan
 from dq.run.results import RunResult
@@ -72,3 +73,17 @@ def test_branch_counts_equal_ground_truth(audited: RunResult, city) -> None:
 
 def test_table_row_counts_equal_the_city(audited: RunResult, city) -> None:
     assert {t: r.row_count for t, r in audited.tables.items()} == {t: city.manifest["tables"][t] for t in audited.tables}
+
+
+def test_entity_counts_of_every_category_equal_the_city(audited: RunResult, city) -> None:
+    """信息准确率 denominators: units, active and retired persons, deceased persons, dependents, benefit recipients
+    and transfers, counted by the scans on each database exactly as the city holds them."""
+    ac01 = city.tables["ac01"]
+    held = {"U": len(city.tables["ab01"]), "W": int((ac01["aac084"] != "1").sum()), "R": int((ac01["aac084"] == "1").sum()),
+            "X": int((ac01["aac060"] == "2").sum()), "F": len(city.tables["ac62"]), "M": len(city.tables["ic10"]),
+            "Z": len(city.tables["ic90"])}
+    assert sum(audited.tables["ac01"].entity_sets["deceased"].values()) == held["X"]
+    categories = compute_metrics(audited, SUITE).categories
+    assert [c.target.category for c in categories] == list(held)
+    assert {c.target.category: c.entities for c in categories} == {
+        c.target.category: held[c.target.category] if c.rules else None for c in categories}

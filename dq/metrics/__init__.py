@@ -15,7 +15,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from dq.model import UNKNOWN_BRANCH, Rule, Suite
-from dq.run.results import Counts, RunResult
+from dq.run.results import Counts, RunResult, TableRun
 
 TARGETS_FILE = Path(__file__).resolve().parents[2] / "sample_data" / "targets.yaml"
 FORMULAS = {
@@ -40,13 +40,20 @@ class Target:
     label: str
     target: float
     table: str | None
-    person_category: str | None
+    person_category: str | None = None
+    entity_set: str | None = None  # a named row subset of `table` (schema entity_sets), counted by its scan
+    entity_label: str = "实体"
 
 
 def load_targets(path: Path = TARGETS_FILE) -> list[Target]:
     data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    return [Target(c, s["label"], float(s["target"]), (s.get("entities") or {}).get("table"),
-                   (s.get("entities") or {}).get("person_category")) for c, s in data.items()]
+    targets = []
+    for category, spec in data.items():
+        entities = spec.get("entities") or {}
+        targets.append(Target(category, spec["label"], float(spec["target"]), entities.get("table"),
+                              entities.get("person_category"), entities.get("set"),
+                              str(entities.get("label", "实体"))))
+    return targets
 
 
 @dataclass
@@ -63,9 +70,10 @@ class RuleMetric:
 @dataclass
 class CategoryAccuracy:
     target: Target
-    entities: int | None  # None: the category's entity table was not audited
+    entities: int | None  # None: not covered (no error rule of the category, or its entity table not audited)
     error_entities: int
     by_branch: dict[str | None, tuple[int, int]] = field(default_factory=dict)  # branch -> (entities, with errors)
+    rules: int = 0  # error-severity rules of the category that ran: an accuracy needs at least one
 
     @property
     def accuracy(self) -> float | None:
@@ -131,16 +139,36 @@ def _error_entities(result: RunResult, suite: Suite) -> dict[str, dict[str | Non
     return out
 
 
-def _category_accuracy(result: RunResult, target: Target, errors: dict[str | None, set[str]]) -> CategoryAccuracy:
-    run = result.tables.get(target.table) if target.table else None
-    if run is None:
-        return CategoryAccuracy(target, None, sum(len(v) for v in errors.values()))
+def _category_rules(result: RunResult, suite: Suite) -> dict[str, int]:
+    """How many error-severity rules of each category ran (P rules count for both person categories)."""
+    ran = {rule_id for run in result.tables.values() for rule_id in run.counts}
+    out: dict[str, int] = defaultdict(int)
+    for rule in suite.implemented():
+        if rule.severity == "error" and rule.id in ran:
+            for category in ("W", "R") if rule.category == PERSON_CATEGORY else (rule.category,):
+                out[category] += 1
+    return out
+
+
+def _entities(run: TableRun, target: Target) -> dict[str | None, int]:
+    """The category's entities per branch: a named row subset, one person category, or the whole table."""
+    if target.entity_set:
+        return dict(run.entity_sets.get(target.entity_set, {}))
     entities: dict[str | None, int] = defaultdict(int)
     for (branch, category), rows in run.rows_by_branch_category.items():
         if target.person_category is None or category == target.person_category:
             entities[branch] += rows
+    return entities
+
+
+def _category_accuracy(result: RunResult, target: Target, errors: dict[str | None, set[str]],
+                       rules: int) -> CategoryAccuracy:
+    run = result.tables.get(target.table) if target.table else None
+    if run is None or not rules:
+        return CategoryAccuracy(target, None, sum(len(v) for v in errors.values()), rules=rules)
+    entities = _entities(run, target)
     by_branch = {b: (n, len(errors.get(b, ()))) for b, n in entities.items()}
-    return CategoryAccuracy(target, sum(entities.values()), sum(e for _, e in by_branch.values()), by_branch)
+    return CategoryAccuracy(target, sum(entities.values()), sum(e for _, e in by_branch.values()), by_branch, rules)
 
 
 def _pooled(rule_metrics: list[RuleMetric], dimension: str, branch: str | None | object) -> float | None:
@@ -203,6 +231,7 @@ def _ranking(categories: list[CategoryAccuracy]) -> list[BranchRank]:
 
 def compute_metrics(result: RunResult, suite: Suite, targets: list[Target] | None = None) -> Metrics:
     rule_metrics = _rule_metrics(result, suite)
-    errors = _error_entities(result, suite)
-    categories = [_category_accuracy(result, t, errors.get(t.category, {})) for t in (targets or load_targets())]
+    errors, rules = _error_entities(result, suite), _category_rules(result, suite)
+    categories = [_category_accuracy(result, t, errors.get(t.category, {}), rules.get(t.category, 0))
+                  for t in (targets or load_targets())]
     return Metrics(rule_metrics, categories, _network(result, suite, rule_metrics), _ranking(categories))

@@ -41,6 +41,7 @@ class TableScan:
     key_columns: tuple[str, ...]
     entity_column: str | None
     has_category: bool
+    entity_sets: tuple[tuple[str, str], ...]  # (entity set name, column of its per-group row count)
     select: exp.Select
     joins: tuple[str, ...]  # one line per shared join, for `dq plan`
 
@@ -350,6 +351,9 @@ def build_table_scan(
             if excess is not None else None
         measures.append((columns, _flag(when), _flag(fails), excess_expr))
 
+    entity_sets = tuple((name, f"es_{_alias(name)}") for name in table.entity_sets)
+    set_flags = [_flag(builder.prepare(exp.maybe_parse(table.entity_sets[name], dialect="postgres")))
+                 for name, _ in entity_sets]
     query, branch, described = builder.from_clause(fence)
     keys = [f"k{i}" for i in range(len(table.key))]
     entity = table.entity if table.entity and (table.entity,) != table.key else None
@@ -360,6 +364,7 @@ def build_table_scan(
     if table.person_category:
         category = qualify_outer(exp.maybe_parse(table.person_category, dialect="postgres"), table, ROW)
         projections.append(exp.alias_(category, "cat"))
+    projections += [exp.alias_(flag, column) for flag, (_, column) in zip(set_flags, entity_sets)]
     for columns, population, fails, excess in measures:
         projections += [exp.alias_(population, columns.population), exp.alias_(fails, columns.violations)]
         if excess is not None:
@@ -369,7 +374,7 @@ def build_table_scan(
     failing = exp.GT(this=_sum_of([c.violations for c, *_ in measures]), expression=exp.Literal.number(0))
     group_columns = ["branch"] + (["cat"] if table.person_category else [])
     carried = keys + (["ent"] if entity else [])
-    figures = [c for m in measures for c in (m[0].population, m[0].violations, m[0].excess) if c]
+    figures = [c for _, c in entity_sets] + [c for m in measures for c in (m[0].population, m[0].violations, m[0].excess) if c]
     middle = exp.select(
         *group_columns, exp.alias_(_flag(failing), "failing"),
         *[exp.alias_(exp.Case(ifs=[exp.If(this=failing.copy(), true=exp.column(c))]), f"f{c}") for c in carried],
@@ -388,6 +393,7 @@ def build_table_scan(
         key_columns=tuple(f"f{k}" for k in keys),
         entity_column="fent" if entity else None,
         has_category=bool(table.person_category),
+        entity_sets=entity_sets,
         select=outer,
         joins=tuple(described),
     )

@@ -56,6 +56,7 @@ def results_document(result: RunResult, metrics: Metrics, findings_inline: bool)
                 "tables": {t: {"rows": r.row_count, "seconds": round(r.seconds, 3), "findings": len(r.findings)}
                            for t, r in result.tables.items()}},
         "categories": [{"category": c.target.category, "name": c.target.label, "target": c.target.target,
+                        "entity_label": c.target.entity_label, "rules": c.rules,
                         "entities": c.entities, "error_entities": c.error_entities, "accuracy": c.accuracy, "met": c.met,
                         "by_branch": {branch_label(b): {"entities": n, "error_entities": e}
                                       for b, (n, e) in c.by_branch.items()}}

@@ -31,11 +31,13 @@ def summary_sections(result: RunResult, metrics: Metrics, names: dict[str, str],
     met = {True: "达标", False: "未达标", None: "未覆盖"}
     categories = Section(
         "数据质量年 信息准确率 (按类别)",
-        ("类别", "实体数", "有错误实体", "准确率", "目标", "结论"),
-        [(c.target.label, "—" if c.entities is None else f"{c.entities:,}", f"{c.error_entities:,}",
-          pct(c.accuracy), pct(c.target.target, 0), "无实体" if c.entities == 0 else met[c.met])
+        ("类别", "实体", "实体数", "有错误", "准确率", "目标", "结论", "规则数"),
+        [(c.target.label.removesuffix("信息准确率"), c.target.entity_label, "—" if c.entities is None else f"{c.entities:,}",
+          f"{c.error_entities:,}", pct(c.accuracy), pct(c.target.target, 0),
+          "无实体" if c.entities == 0 else met[c.met], str(c.rules))
          for c in metrics.categories],
-        f"信息准确率 = {FORMULAS['信息准确率']}；「未覆盖」表示该类别的规则尚未纳入本规则集，「无实体」表示本期无此类实体",
+        f"信息准确率 = {FORMULAS['信息准确率']}；「未覆盖」表示该类别没有 error 级规则纳入本规则集(或其实体表未稽核)，"
+        "「无实体」表示本期无此类实体",
     )
     ranked = sorted((m for m in metrics.rules if m.total.violations),
                     key=lambda m: (-(m.rate or 0), -m.total.violations))[:worst]

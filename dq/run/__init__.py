@@ -65,6 +65,8 @@ def _read_group(run: TableRun, scan: TableScan, row: sa.Row) -> None:
     rows = _as_int(data["row_count"])
     run.rows_by_branch[branch] += rows
     run.rows_by_branch_category[(branch, category)] += rows
+    for name, column in scan.entity_sets:
+        run.entity_sets[name][branch] += _as_int(data[column])
     failed = []
     for rule in scan.rules:
         violations = _as_int(data[rule.violations])

@@ -36,6 +36,7 @@ class TableRun:
     seconds: float = 0.0
     rows_by_branch: dict[str | None, int] = field(default_factory=lambda: defaultdict(int))
     rows_by_branch_category: dict[tuple[str | None, str | None], int] = field(default_factory=lambda: defaultdict(int))
+    entity_sets: dict[str, dict[str | None, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     counts: dict[str, dict[str | None, Counts]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Counts)))
     findings: list[Finding] = field(default_factory=list)
 

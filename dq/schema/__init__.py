@@ -71,6 +71,9 @@ class Table:
     branch: BranchPath | None
     relations: dict[str, Hop] = field(default_factory=dict)
     person_category: str | None = None
+    # Named subsets of the rows, counted per branch by the table's scan: the entities of a 信息准确率 category
+    # that is a part of a table (死亡人员 = ac01 rows whose 生存状态 says dead), as predicates in rule SQL.
+    entity_sets: dict[str, str] = field(default_factory=dict)
 
     def column(self, name: str) -> Column:
         try:
@@ -121,6 +124,7 @@ def _table(name: str, spec: dict) -> Table:
         branch=branch,
         relations={alias: _hop(h) for alias, h in (spec.get("relations") or {}).items()},
         person_category=spec.get("person_category"),
+        entity_sets={str(k): str(v) for k, v in (spec.get("entity_sets") or {}).items()},
     )
 
 
