@@ -34,7 +34,7 @@ def test_audit_writes_results_and_summary(small_sqlite: str, tmp_path: Path) -> 
     assert rules["U08"]["violations"] == 1 and rules["U08"]["failing_keys"] == ["21100000002"]
     assert rules["P04"]["failing_keys"] == ["2110000000002"] and rules["P05"]["violations"] == 1
     assert {c["category"] for c in document["categories"]} >= {"U", "W", "R"}
-    assert "单位信息准确率" in result.output and (tmp_path / "summary.html").exists()
+    assert "信息准确率" in result.output and "在职职工" in result.output and (tmp_path / "summary.html").exists()
 
 
 def test_malformed_rule_file_names_file_line_and_column(small_sqlite: str, tmp_path: Path) -> None:
