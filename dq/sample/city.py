@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from zlib import crc32
@@ -34,11 +35,16 @@ class City:
         Path(path).write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def build_city(persons: int, seed: int, period: str = "202410") -> City:
-    """The same (persons, seed, period) always gives the same city; each part draws from its own random
+def seed_words(persons: int, seed: int, period: str) -> tuple[int, ...]:
+    """What every random stream of one city is named after, besides its part."""
+    return (seed, persons, int(period))
+
+
+def clean_draft(persons: int, seed: int, period: str = "202410") -> Draft:
+    """The whole city clean by construction, as a Draft ready for defects. Each part draws from its own random
     stream, named, so changing one part does not reshuffle the others."""
     audit = Period(period)
-    words = (seed, persons, int(period))
+    words = seed_words(persons, seed, period)
 
     def rng(part: str) -> np.random.Generator:
         return np.random.default_rng([*words, crc32(part.encode())])
@@ -63,9 +69,22 @@ def build_city(persons: int, seed: int, period: str = "202410") -> City:
     ic10_of[retirees] = np.arange(len(retirees))
     draft = Draft(audit, tables, facts, insured.owner, ic10_of, units.reserve, people.reserve)
     draft.claim("ab07", insured.protected_ab07)
-    inject_all(draft, words)
-    final = draft.finish()
-    final["st_report"] = build_st_report(audit, final)
+    return draft
+
+
+def city_of(draft: Draft, persons: int, seed: int, period: str, active: Collection[int] | None = None) -> City:
+    """The city with the `active` incidents of `draft` (all when None) and its ground truth, audited as of
+    `period` (the monthly report is that month's)."""
+    final = draft.frames(active)
+    final["st_report"] = build_st_report(Period(period), final)
     final = {name: final[name] for name in load_schema().tables}
-    manifest = build_manifest(persons, seed, period, final, draft.hits)
+    hits = [hit for hit in draft.hits if active is None or hit.incident in active]
+    manifest = build_manifest(persons, seed, period, final, hits)
     return City({name: frame.reset_index(drop=True) for name, frame in final.items()}, manifest)
+
+
+def build_city(persons: int, seed: int, period: str = "202410") -> City:
+    """The same (persons, seed, period) always gives the same city: clean, then every defect kind once."""
+    draft = clean_draft(persons, seed, period)
+    inject_all(draft, seed_words(persons, seed, period))
+    return city_of(draft, persons, seed, period)

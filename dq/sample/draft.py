@@ -3,9 +3,15 @@
 Every defect takes its rows from what is still clean (`take_*` marks them used), changes them, and records a `Hit`
 naming the rows and the rules it makes fail. Row labels never change (appended rows get new labels, dropped rows
 are removed at the end), so hits still name the right rows when the manifest is written.
+
+Each change is logged, with the values it replaced, under the current incident (`begin`: one defect call), and
+each hit carries its incident. So the city can be produced with any subset of incidents undone (`frames`): a
+branch fixing its errors is an incident undone, the error coming back is the same incident applied again. Rows
+an incident used stay used, so later incidents never touch them and any subset stays consistent.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +25,19 @@ class Hit:
     table: str
     labels: np.ndarray
     rules: tuple[str, ...]
+    incident: int = 0
+
+
+@dataclass(frozen=True)
+class Change:
+    """One `set`, `append` or `drop` of an incident; a set keeps the values it overwrote, to be undone."""
+
+    incident: int
+    action: str  # 'set' | 'append' | 'drop'
+    table: str
+    labels: np.ndarray
+    column: str = ""
+    before: object = None
 
 
 @dataclass
@@ -32,8 +51,9 @@ class Draft:
     reserve_people: pd.DataFrame
     used: dict[str, np.ndarray] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    incidents: list[str] = field(default_factory=lambda: [""])  # incident id → name of the defect that made it
     _pending: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
-    _dropped: dict[str, list[np.ndarray]] = field(default_factory=dict)
     _next_label: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -86,31 +106,60 @@ class Draft:
         self.used[entity][labels] = True
 
     # changing --------------------------------------------------------------------------------------------------
+    def begin(self, name: str) -> int:
+        """Start a new incident (the changes and hits of one defect call); returns its id."""
+        self.incidents.append(name)
+        return len(self.incidents) - 1
+
+    @property
+    def incident(self) -> int:
+        return len(self.incidents) - 1
+
     def set(self, table: str, labels: np.ndarray, column: str, values: object) -> None:
-        frame = self.tables[table]
-        if frame[column].dtype == object:
-            values = pd.Series(np.asarray(values, dtype=object) if not np.isscalar(values) and values is not None
-                               else [values] * len(labels), index=labels, dtype=object)
-        frame.loc[labels, column] = values
+        labels = np.asarray(labels, dtype=np.int64)
+        before = self.tables[table].loc[labels, column].to_numpy(copy=True)
+        self.changes.append(Change(self.incident, "set", table, labels, column, before))
+        _write(self.tables[table], labels, column, values)
 
     def append(self, table: str, rows: pd.DataFrame) -> np.ndarray:
         start = self._next_label.get(table, len(self.tables[table]))
         labels = np.arange(start, start + len(rows))
         self._next_label[table] = start + len(rows)
         self._pending.setdefault(table, []).append(rows.set_axis(labels))
+        self.changes.append(Change(self.incident, "append", table, labels))
         return labels
 
     def drop(self, table: str, labels: np.ndarray) -> None:
-        self._dropped.setdefault(table, []).append(labels)
+        self.changes.append(Change(self.incident, "drop", table, np.asarray(labels, dtype=np.int64)))
 
     def hit(self, table: str, labels: np.ndarray, *rules: str) -> None:
-        self.hits.append(Hit(table, np.asarray(labels, dtype=np.int64), rules))
+        self.hits.append(Hit(table, np.asarray(labels, dtype=np.int64), rules, self.incident))
 
-    def finish(self) -> dict[str, pd.DataFrame]:
-        """Final frames (appended rows after the original ones, dropped rows gone), labels kept as the index."""
-        for table, parts in self._pending.items():
-            self.tables[table] = pd.concat([self.tables[table], *parts])
-        for table, labels in self._dropped.items():
-            self.tables[table] = self.tables[table].drop(index=np.concatenate(labels))
-        self._pending, self._dropped = {}, {}
-        return self.tables
+    def frames(self, active: Collection[int] | None = None) -> dict[str, pd.DataFrame]:
+        """The city with only the `active` incidents (all when None): the others' sets undone (latest first),
+        their appended rows left out and their dropped rows kept. Labels stay the index; the draft itself is
+        unchanged, so more incidents can follow."""
+        def on(change: Change) -> bool:
+            return active is None or change.incident in active
+
+        tables = dict(self.tables)
+        undone = [c for c in reversed(self.changes) if c.action == "set" and not on(c)]
+        for table in {c.table for c in undone}:
+            tables[table] = tables[table].copy()
+        for change in undone:
+            _write(tables[change.table], change.labels, change.column, change.before)
+        gone: dict[str, list[np.ndarray]] = {}  # rows of incidents not active, rows dropped by active ones
+        for change in self.changes:
+            if (change.action == "append" and not on(change)) or (change.action == "drop" and on(change)):
+                gone.setdefault(change.table, []).append(change.labels)
+        for table in set(self._pending) | set(gone):
+            frame = pd.concat([tables[table], *self._pending.get(table, [])])
+            tables[table] = frame.drop(index=np.concatenate(gone[table])) if table in gone else frame
+        return tables
+
+
+def _write(frame: pd.DataFrame, labels: np.ndarray, column: str, values: object) -> None:
+    if frame[column].dtype == object:
+        values = pd.Series(np.asarray(values, dtype=object) if not np.isscalar(values) and values is not None
+                           else [values] * len(labels), index=labels, dtype=object)
+    frame.loc[labels, column] = values

@@ -126,10 +126,12 @@ def kind_count(d: Draft, kind: DefectKind, rate: float = RATE) -> int:
 
 
 def inject_all(d: Draft, seed_words: tuple[int, ...]) -> dict[str, int]:
-    """Run every kind once, each with its own named random stream; returns how many records each broke."""
+    """Run every kind once, each with its own named random stream and as its own incident; returns how many
+    records each broke."""
     counts = {}
     for kind in KINDS:
         count = kind_count(d, kind)
+        d.begin(kind.name)
         kind.inject(d, np.random.default_rng([*seed_words, crc32(kind.name.encode())]), count)
         counts[kind.name] = count
     return counts
