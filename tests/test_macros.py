@@ -15,7 +15,10 @@ import sqlglot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dq.plan import bind_values
 from dq.plan.dialects import render
+from dq.plan.rewrite import expand_params
+from dq.rules.params import load_params
 from dq.rules.macros import expand_macros
 from dq.run.connect import Source, open_source
 from tests import reference
@@ -95,8 +98,9 @@ def test_legal_retirement_month_matches_the_published_vectors(source: Source) ->
     cases = [("19650115", "1", "1", 1965 * 12 + 720 + 1), ("19650515", "1", "1", 1965 * 12 + 4 + 720 + 2),
              ("19800101", "1", "1", 1980 * 12 + 756), ("19710410", "2", "4", 2026 * 12 + 7),
              ("19850101", "2", "1", 1985 * 12 + 660), ("19600101", "2", "1", 1960 * 12 + 600)]
-    expression = expand_macros(sqlglot.parse_one("legal_ret_months(:b, :s, :i)", read="postgres"))
+    binds, shapes = bind_values(load_params(), "202410")
+    expression = expand_params(expand_macros(sqlglot.parse_one("legal_ret_months(:b, :s, :i)", read="postgres")), shapes)
     sql = sa.text(f"SELECT {render(expression, source.caps)}")
     with source.engine.connect() as conn:
-        got = [int(conn.execute(sql, {"b": b, "s": s, "i": i}).scalar()) for b, s, i, _ in cases]
+        got = [int(conn.execute(sql, {**binds, "b": b, "s": s, "i": i}).scalar()) for b, s, i, _ in cases]
     assert got == [months for *_, months in cases]

@@ -23,7 +23,8 @@ from dq.pipeline import DEFAULT_SUITE, AuditOutcome, audit, normalise_period
 from dq.plan import build_plan
 from dq.render.console import print_summary
 from dq.rules.loader import load_suite
-from dq.rules.params import load_params
+from dq.rules.params import PERIOD_NAMES, load_params
+from dq.rules.scopes import parameter_names
 from dq.schema import load_schema
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="dq — 社会保险数据质量稽核引擎")
@@ -36,7 +37,8 @@ errors = Console(stderr=True)
 
 SuiteOption = Annotated[Path, typer.Option("--suite", help="规则集目录 (rule suite folder)")]
 PeriodOption = Annotated[Optional[str], typer.Option("--period", help="稽核期 YYYY-MM (默认: 上一个完整月)")]
-ParamsOption = Annotated[Optional[Path], typer.Option("--params", help="参数文件 (默认 sample_data/params.yaml)")]
+ParamsOption = Annotated[Optional[list[Path]], typer.Option(
+    "--params", metavar="FILE", help="省/市参数文件 (可重复), 依次叠加在全国参数 sample_data/params.yaml 之上, 只替换其中列出的参数")]
 
 
 @contextmanager
@@ -172,10 +174,11 @@ def rules_list(suite: SuiteOption = DEFAULT_SUITE) -> None:
 
 
 @rules_app.command("show")
-def rules_show(rule_id: str, suite: SuiteOption = DEFAULT_SUITE) -> None:
-    """查看一条规则: 含义、谓词、整改建议、样例。"""
+def rules_show(rule_id: str, suite: SuiteOption = DEFAULT_SUITE, params: ParamsOption = None) -> None:
+    """查看一条规则: 含义、谓词、整改建议、样例, 以及它使用的政策参数 (未经确认的参数标明)。"""
     with user_errors():
-        loaded = load_suite(suite)
+        values = load_params(params)
+        loaded = load_suite(suite, params=values)
         try:
             rule = loaded.rule(rule_id.upper())
         except KeyError:
@@ -191,6 +194,13 @@ def rules_show(rule_id: str, suite: SuiteOption = DEFAULT_SUITE) -> None:
                          ("未实现原因", rule.unimplemented or "—"),
                          ("样例", f"{len(rule.fail_examples)} 个不通过, {len(rule.pass_examples)} 个通过")):
         console.print(f"  {label}: {value}", markup=False, highlight=False)
+    expressions = [rule.when, rule.violation, *(rule.duplicate.key if rule.duplicate else ()),
+                   *((rule.duplicate.distinct, rule.duplicate.where) if rule.duplicate else ())]
+    used = values.used_by(parameter_names(expressions) - set(PERIOD_NAMES))
+    console.print(f"  参数: {'无' if not used else f'{len(used)} 个, 其中 {sum(not p.confirmed for p in used)} 个未经确认'}",
+                  markup=False, highlight=False)
+    for param in used:
+        console.print(f"    - {param.describe()}", markup=False, highlight=False)
 
 
 @rules_app.command("test")

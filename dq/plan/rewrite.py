@@ -1,9 +1,12 @@
 """Pure Expr -> Expr rewrites the planner applies to rule predicates before fusing them."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlglot import exp
 
 from dq.rules.macros import shared_column_is_text
+from dq.rules.params import SCHEDULE_FUNCTION, schedule_bind
 from dq.schema import Table
 
 
@@ -44,15 +47,39 @@ def rename_table_alias(expression: exp.Expression, old: str, new: str, bare_colu
     return expression.transform(rewrite)
 
 
-def expand_list_params(expression: exp.Expression, list_lengths: dict[str, int]) -> exp.Expression:
-    """`x IN (:codes)` with a list parameter → `x IN (:codes_0, :codes_1, …)`: every value still bound."""
+@dataclass(frozen=True)
+class BindShapes:
+    """How many bound values stand behind a list parameter (`:codes` → `:codes_0` …) and a schedule's steps."""
+
+    lists: dict[str, int] = field(default_factory=dict)
+    schedules: dict[str, int] = field(default_factory=dict)
+
+
+def _schedule_case(name: str, key: exp.Expression, steps: int) -> exp.Expression:
+    """`param_at('name', key)` → the value of the latest step starting at or before `key`, NULL before the first
+    (a rule then does not judge the record: no parameter, no verdict). A schedule with no steps is NULL."""
+    if not steps:
+        return exp.null()
+    return exp.paren(exp.Case(ifs=[
+        exp.If(this=exp.GTE(this=exp.paren(key.copy()), expression=exp.Placeholder(this=schedule_bind(name, i, start=True))),
+               true=exp.Placeholder(this=schedule_bind(name, i)))
+        for i in reversed(range(steps))
+    ]))
+
+
+def expand_params(expression: exp.Expression, shapes: BindShapes) -> exp.Expression:
+    """`x IN (:codes)` with a list parameter → `x IN (:codes_0, :codes_1, …)`, and `param_at('name', key)` → a CASE
+    over the schedule's steps: every value still bound, none pasted."""
 
     def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() == SCHEDULE_FUNCTION:
+            name = node.expressions[0].name
+            return _schedule_case(name, node.expressions[1], shapes.schedules[name])
         if isinstance(node, exp.In) and node.expressions and not node.args.get("query"):
             items: list[exp.Expression] = []
             for item in node.expressions:
-                if isinstance(item, exp.Placeholder) and item.name in list_lengths:
-                    items += [exp.Placeholder(this=f"{item.name}_{i}") for i in range(list_lengths[item.name])]
+                if isinstance(item, exp.Placeholder) and item.name in shapes.lists:
+                    items += [exp.Placeholder(this=f"{item.name}_{i}") for i in range(shapes.lists[item.name])]
                 else:
                     items.append(item)
             return exp.In(this=node.this, expressions=items) if items else exp.false()

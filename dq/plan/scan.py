@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from dq.model import Rule
-from dq.plan.rewrite import conjuncts, expand_list_params, greatest_least_to_case, qualify_outer, rename_table_alias
+from dq.plan.rewrite import (
+    BindShapes, conjuncts, expand_params, greatest_least_to_case, qualify_outer, rename_table_alias,
+)
 from dq.rules.macros import MACRO_NAMES, expand_macros, shared_column
 from dq.schema import Hop, Schema, Table
 
@@ -84,8 +86,8 @@ SHAREABLE_ARGUMENT = (exp.Column, exp.Literal, exp.Anonymous, exp.Paren, exp.Sub
 
 
 class _ScanBuilder:
-    def __init__(self, table: Table, schema: Schema, list_lengths: dict[str, int]):
-        self.table, self.schema, self.list_lengths = table, schema, list_lengths
+    def __init__(self, table: Table, schema: Schema, shapes: BindShapes):
+        self.table, self.schema, self.shapes = table, schema, shapes
         self.derived: dict[str, tuple[str, exp.Expression]] = {}  # macro call sql -> (column, expansion over ROW)
         self.lookups: dict[str, set[str]] = {}  # relation alias -> columns read
         self.groups: dict[tuple, _Group] = {}
@@ -102,7 +104,7 @@ class _ScanBuilder:
             tree = tree.transform(self._share_macro)
         tree = expand_macros(tree)
         # Before decorrelation, which moves subquery conditions into grouped joins this tree no longer holds.
-        tree = expand_list_params(tree, self.list_lengths)
+        tree = expand_params(tree, self.shapes)
         tree = tree.transform(greatest_least_to_case)
         tree = qualify_outer(tree, self.table, ROW)
         tree = tree.transform(self._decorrelate)
@@ -127,7 +129,7 @@ class _ScanBuilder:
             return node
         key = node.sql()
         if key not in self.derived:
-            expansion = qualify_outer(expand_list_params(expand_macros(node.copy()), self.list_lengths), self.table, ROW)
+            expansion = qualify_outer(expand_params(expand_macros(node.copy()), self.shapes), self.table, ROW)
             self.derived[key] = (shared_column(name, len(self.derived)), expansion)
         return exp.column(self.derived[key][0], table=ROW)
 
@@ -328,11 +330,11 @@ def _flag(condition: exp.Expression | None) -> exp.Expression:
 
 
 def build_table_scan(
-    table: Table, rules: list[Rule], schema: Schema, list_lengths: dict[str, int], *, fence: bool = False
+    table: Table, rules: list[Rule], schema: Schema, shapes: BindShapes, *, fence: bool = False
 ) -> TableScan:
     """Fuse every implemented rule of one table into one statement (a dialect-neutral tree but for `fence`, the
     target's optimisation fence that keeps shared macro columns evaluated once; see dialects.render)."""
-    builder = _ScanBuilder(table, schema, list_lengths)
+    builder = _ScanBuilder(table, schema, shapes)
     measures: list[tuple[RuleColumns, exp.Expression, exp.Expression, exp.Expression | None]] = []
     for rule in rules:
         when = builder.prepare(rule.when) if rule.when is not None else None

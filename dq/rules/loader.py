@@ -82,7 +82,7 @@ class _FileReader:
             where = Location(base.file, base.line + line - 1, (base.col if line == 1 else 0) + col)
             self.problem(where, rule_id, f"{key} 不是合法的 SQL: {first.get('description', err)}")
             return None
-        for issue in unresolved_names(expression, table, self.schema, self.params.names()):
+        for issue in unresolved_names(expression, table, self.schema, self.params.names(), self.params.schedules()):
             self.problem(self._sql_loc(node, key, text, issue.offset), rule_id, issue.message)
         return expression
 

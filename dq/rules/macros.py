@@ -36,13 +36,11 @@ PLACEHOLDER_DATES = ("19000101", "19700101", "20000101")
 MULTIPLES_OF_4 = tuple(f"{n:02d}" for n in range(0, 100, 4))
 LONG_MONTHS = ("01", "03", "05", "07", "08", "10", "12")
 
-# Statutory retirement (domain.md §4.1): (base age months, first delayed cohort as ym_months, step, max delay).
-RETIREMENT = {
-    "male": (720, 1965 * 12, 4, 36),
-    "female_cadre": (660, 1970 * 12, 4, 36),
-    "female_worker": (600, 1975 * 12, 2, 60),
-}
-CADRE_IDENTITIES = ("4", "5")  # AAC012 干部, 国家公务员
+# Statutory retirement (domain.md §4.1) is data: parameters `retirement_<group>` (sample_data/params.yaml) give each
+# group's base age, first delayed birth month, cohort step and maximum delay; `cadre_identities` lists the AAC012
+# codes whose women retire at the cadre age. A province overrides them in its own parameter file.
+RETIREMENT_GROUPS = ("male", "female_cadre", "female_worker")
+RETIREMENT_FIELDS = ("base_age_months", "delay_from", "step_months", "max_delay_months")
 
 
 def _quoted(values: tuple[str, ...]) -> str:
@@ -103,9 +101,9 @@ def _age(birth: str, ref: str) -> str:
     )
 
 
-def _retirement_months(birth_months: str, kind: str) -> str:
-    base, start, step, cap = RETIREMENT[kind]
-    k = f"({birth_months} - {start})"
+def _retirement_months(birth_months: str, group: str) -> str:
+    base, start, step, cap = (f":retirement_{group}__{field}" for field in RETIREMENT_FIELDS)
+    k = f"({birth_months} - {_ym_months(start)})"
     # Whole steps as exact integer arithmetic: SQLAlchemy's SQLite FLOOR is a Python function that fails on NULL.
     steps = f"(({k} - {k} % {step}) / {step})"
     delay = f"CASE WHEN {k} < 0 THEN 0 WHEN {steps} + 1 > {cap} THEN {cap} ELSE {steps} + 1 END"
@@ -116,7 +114,7 @@ def _legal_ret_months(birth: str, sex: str, identity: str) -> str:
     months = f"(CASE WHEN {birth} ~ '^[0-9]{{8}}$' THEN {_ym_months(birth)} END)"
     return (
         f"(CASE WHEN {sex} = '1' THEN {_retirement_months(months, 'male')}"
-        f" WHEN {sex} = '2' AND {identity} IN ({_quoted(CADRE_IDENTITIES)}) THEN {_retirement_months(months, 'female_cadre')}"
+        f" WHEN {sex} = '2' AND {identity} IN (:cadre_identities) THEN {_retirement_months(months, 'female_cadre')}"
         f" WHEN {sex} = '2' THEN {_retirement_months(months, 'female_worker')} END)"
     )
 
@@ -200,6 +198,13 @@ def _template_tree(name: str) -> exp.Expression:
     arity, template = TEMPLATES[name]
     parsed = sqlglot.parse_one(template(*[f"__arg{i}" for i in range(arity)]), read="postgres")
     return expand_macros(parsed)
+
+
+@cache
+def macro_parameters(name: str) -> frozenset[str]:
+    """The parameters a macro binds itself (legal_ret_months reads the retirement schedule), so the loader can
+    require them and `dq rules show` can list them with the rule's own."""
+    return frozenset(p.name for p in _template_tree(name).find_all(exp.Placeholder))
 
 
 class MacroArityError(ValueError):

@@ -6,11 +6,13 @@ parameters before anything reaches a database.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from sqlglot import exp
 
-from dq.rules.macros import MACRO_NAMES
+from dq.rules.macros import MACRO_NAMES, macro_parameters
+from dq.rules.params import SCHEDULE_FUNCTION
 from dq.schema import Schema, Table
 
 
@@ -74,8 +76,10 @@ def _resolve_column(column: exp.Column, scopes: list[dict[str, Table]]) -> Unres
     return Unresolved(_offset(column), f"表 {scopes[-1][''].name} 没有字段 {name}")
 
 
-def unresolved_names(predicate: exp.Expression, table: Table, schema: Schema, params: set[str]) -> list[Unresolved]:
-    """Every table, column, function and parameter in `predicate` that does not resolve."""
+def unresolved_names(predicate: exp.Expression, table: Table, schema: Schema, params: set[str],
+                     schedules: Collection[str] = ()) -> list[Unresolved]:
+    """Every table, column, function and parameter in `predicate` that does not resolve (a `param_at` call must
+    name a dated parameter with a text literal and give one key)."""
     top = outer_scope(table, schema)
     problems: list[Unresolved] = []
     for select in predicate.find_all(exp.Select):
@@ -87,9 +91,38 @@ def unresolved_names(predicate: exp.Expression, table: Table, schema: Schema, pa
         if problem:
             problems.append(problem)
     for call in predicate.find_all(exp.Anonymous):
-        if str(call.this).lower() not in MACRO_NAMES:
+        if str(call.this).lower() == SCHEDULE_FUNCTION:
+            problems += _schedule_call_problems(call, schedules)
+        elif str(call.this).lower() not in MACRO_NAMES:
             problems.append(Unresolved(_offset(call), f"未知的函数或宏 {call.this}()"))
+        else:
+            missing = sorted(macro_parameters(str(call.this).lower()) - params)
+            if missing:
+                problems.append(Unresolved(_offset(call), f"宏 {call.this}() 需要参数文件中的 {', '.join(missing)}"))
     for placeholder in predicate.find_all(exp.Placeholder):
         if placeholder.name not in params:
             problems.append(Unresolved(_offset(placeholder), f"未定义的参数 :{placeholder.name}"))
     return problems
+
+
+def _schedule_call_problems(call: exp.Anonymous, schedules: Collection[str]) -> list[Unresolved]:
+    args = call.expressions
+    if len(args) != 2 or not isinstance(args[0], exp.Literal) or not args[0].is_string:
+        return [Unresolved(_offset(call), f"{SCHEDULE_FUNCTION}('参数名', 键) 需要一个文字参数名和一个键")]
+    if args[0].name not in schedules:
+        return [Unresolved(_offset(call), f"未定义的分段参数 {args[0].name} (参数文件中须有 steps 与 by)")]
+    return []
+
+
+def parameter_names(expressions: Iterable[exp.Expression | None]) -> set[str]:
+    """Every parameter the expressions read: placeholders, `param_at` schedules and the macros' own parameters."""
+    names: set[str] = set()
+    for expression in (e for e in expressions if e is not None):
+        names |= {p.name for p in expression.find_all(exp.Placeholder)}
+        for call in expression.find_all(exp.Anonymous):
+            name = str(call.this).lower()
+            if name == SCHEDULE_FUNCTION and call.expressions and isinstance(call.expressions[0], exp.Literal):
+                names.add(call.expressions[0].name)
+            elif name in MACRO_NAMES:
+                names |= macro_parameters(name)
+    return names
