@@ -140,6 +140,30 @@ def demo_command(
     _show(outcome)
 
 
+@app.command("export-gx")
+def export_gx_command(
+    out: Annotated[Path, typer.Option("--out", help="输出目录: 每张表一个 GX 期望套件 dq.<表>.json")],
+    dialect: Annotated[str, typer.Option("--dialect", help="GX 数据源的数据库 postgresql | mariadb | sqlite | duckdb")] = "postgresql",
+    suite: SuiteOption = DEFAULT_SUITE,
+    period: PeriodOption = "2024-10",
+    params: ParamsOption = None,
+) -> None:
+    """导出为 Great Expectations 1.x 期望套件: 每条规则一个 unexpected_rows_expectation, 违规行数与 dq 相同。"""
+    import json
+
+    from dq.interop.gx import gx_suites
+    from dq.render.files import write_atomically
+
+    with user_errors():
+        values = load_params(params)
+        loaded = load_suite(suite, params=values)
+        suites = gx_suites(loaded, values, normalise_period(period), dialect)
+    for table, document in suites.items():
+        path = out / f"dq.{table}.json"
+        write_atomically(path, json.dumps(document, ensure_ascii=False, indent=1))
+        console.print(f"{path}: {len(document['expectations'])} 条期望 (表 {table})", markup=False, highlight=False)
+
+
 @app.command("plan")
 def plan_command(
     dialect: Annotated[str, typer.Option("--dialect", help="sqlite | duckdb | postgresql | mariadb")] = "duckdb",

@@ -45,6 +45,7 @@ class TableScan:
     has_category: bool
     entity_sets: tuple[tuple[str, str], ...]  # (entity set name, column of its per-group row count)
     select: exp.Select
+    rows: exp.Select  # the row-level layer under `select`: one row per audited record with every rule's flags
     joins: tuple[str, ...]  # one line per shared join, for `dq plan`
 
     @property
@@ -397,6 +398,7 @@ def build_table_scan(
         has_category=bool(table.person_category),
         entity_sets=entity_sets,
         select=outer,
+        rows=inner,
         joins=tuple(described),
     )
 

@@ -1,0 +1,1 @@
+"""Working with other data-quality tools: rules exported to Great Expectations."""
