@@ -36,8 +36,9 @@ def _inline(tree: exp.Expression, binds: dict[str, Any]) -> exp.Expression:
     return tree.transform(rewrite)
 
 
-def failing_rows_query(scan: TableScan, rule_id: str, binds: dict[str, Any], dialect: str) -> str:
-    """SQL for GX: the key columns of every row failing `rule_id`, braces escaped (GX formats the text).
+def failing_rows_sql(scan: TableScan, rule_id: str, binds: dict[str, Any], dialect: str) -> str:
+    """Plain SQL returning the key columns of every row failing `rule_id` (one row per violation, as dq counts),
+    bound values written as literals — what any SQL-running tool (GX, Soda) needs to count a rule as dq does.
 
     The query names the audited table itself rather than GX's `{batch}`: GX renders a whole-table batch
     sometimes as a bare subquery and sometimes with an alias, and no FROM clause accepts both; dq audits whole
@@ -47,8 +48,15 @@ def failing_rows_query(scan: TableScan, rule_id: str, binds: dict[str, Any], dia
     keys = [exp.column(f"k{i}", table="r") for i in range(len(scan.key_columns))]
     query = exp.select(*keys).from_(rows).where(exp.EQ(this=exp.column(columns.violations, table="r"),
                                                        expression=exp.Literal.number(1)))
-    text = render(_inline(query, binds), dialect_caps(dialect))
-    return text.replace("{", "{{").replace("}", "}}")
+    return render(_inline(query, binds), dialect_caps(dialect))
+
+
+def rule_queries(suite: Suite, params: Params, period: str, dialect: str) -> dict[str, str]:
+    """Rule id → its failing-rows SQL, each rule planned alone so its query reads only what the rule needs."""
+    binds, _ = bind_values(params, period)
+    return {rule.id: failing_rows_sql(build_plan(suite, params, period, dialect, rule_ids={rule.id}).scans[0],
+                                      rule.id, binds, dialect)
+            for rule in suite.implemented()}
 
 
 def _expectation(rule: Rule, query: str) -> dict[str, Any]:
@@ -64,17 +72,17 @@ def _expectation(rule: Rule, query: str) -> dict[str, Any]:
 
 
 def gx_suites(suite: Suite, params: Params, period: str, dialect: str) -> dict[str, dict[str, Any]]:
-    """One GX expectation suite (its JSON form) per audited table, `dq.<table>`; each rule's query is planned
-    alone, so it reads only what that rule needs."""
-    binds, _ = bind_values(params, period)
+    """One GX expectation suite (its JSON form) per audited table, `dq.<table>`."""
+    queries = rule_queries(suite, params, period, dialect)
     out: dict[str, dict[str, Any]] = {}
     for rule in suite.implemented():
-        scan = build_plan(suite, params, period, dialect, rule_ids={rule.id}).scans[0]
         table = out.setdefault(rule.table, {
             "name": f"dq.{rule.table}", "expectations": [],
             "meta": {"dq_suite": str(suite.path), "dq_suite_version": suite.version, "period": period,
                      "dialect": dialect, "table": rule.table,
                      "note": "由 dq export-gx 生成: 每条规则一个 unexpected_rows_expectation, 违规行数与 dq 相同"},
         })
-        table["expectations"].append(_expectation(rule, failing_rows_query(scan, rule.id, binds, dialect)))
+        # GX formats the query text with str.format: literal braces (regex counts) are doubled.
+        escaped = queries[rule.id].replace("{", "{{").replace("}", "}}")
+        table["expectations"].append(_expectation(rule, escaped))
     return dict(sorted(out.items()))
