@@ -114,25 +114,34 @@ def marginal_costs(url: str, suite_dir: Path, runs: int, top: int = 5) -> tuple[
     return estimates, results
 
 
-def bench_database(name: str, persons: int, seed: int, runs: int, rebuild: bool, suite: Path, marginal: bool) -> dict:
+def manifest_path(name: str, persons: int) -> Path:
+    return OUT / f"{name}-{persons}.manifest.json"
+
+
+def ensure_city(name: str, persons: int, seed: int, rebuild: bool) -> tuple[str, dict]:
+    """The sample city in database `name` (built once, with its ground-truth manifest): its URL and build times."""
     url = URLS[name](persons)
-    marker = OUT / f"{name}-{persons}.built"
+    marker, manifest = OUT / f"{name}-{persons}.built", manifest_path(name, persons)
     if name == "postgresql":
         ensure_pg_database(url)
-    build_seconds = None
-    if rebuild or not marker.exists():
+    if rebuild or not marker.exists() or not manifest.exists():
         # In a child process: Linux carries a parent's RSS high-water mark into a forked child's ru_maxrss, so a
         # parent that had generated the city itself would inflate dq's peak memory.
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "dq.cli.main", "sample", "--persons", str(persons), "--seed", str(seed),
-                        "--period", PERIOD, "--db", url], check=True, stdout=subprocess.DEVNULL)
-        build_seconds = {"dq sample (generate + load)": time.perf_counter() - started}
-        marker.write_text(json.dumps(build_seconds))
+                        "--period", PERIOD, "--db", url, "--manifest", str(manifest)], check=True,
+                       stdout=subprocess.DEVNULL)
+        marker.write_text(json.dumps({"dq sample (generate + load)": time.perf_counter() - started}))
+    return url, json.loads(marker.read_text())
+
+
+def bench_database(name: str, persons: int, seed: int, runs: int, rebuild: bool, suite: Path, marginal: bool) -> dict:
+    url, build_seconds = ensure_city(name, persons, seed, rebuild)
     wall, peak_kib, results = audit_in_child(url, OUT / f"audit-{name}-{persons}", suite)
     tables = sorted(results["run"]["tables"])
     bare = bare_scan_seconds(url, tables, runs)
     return {
-        "database": name, "persons": persons, "build_seconds": build_seconds or json.loads(marker.read_text()),
+        "database": name, "persons": persons, "build_seconds": build_seconds,
         "dq_wall_seconds": wall, "dq_peak_rss_mib": peak_kib / 1024,
         "table_scan_seconds": {t: results["run"]["tables"][t]["seconds"] for t in tables},
         "table_rows": {t: results["run"]["tables"][t]["rows"] for t in tables},
