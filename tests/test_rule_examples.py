@@ -12,10 +12,11 @@ import pytest
 from dq.model import Suite
 from dq.rules.loader import load_suite
 from dq.rules.params import load_params
+from dq.sample import PARAMS_FILE
 from dq.run.examples import create_example_database, run_rule_examples
 from tests.conftest import DIALECTS, ROOT, database_url
 
-PARAMS = load_params()
+PARAMS = load_params(PARAMS_FILE)  # national parameters with the sample city's province file over them
 SUITE = load_suite(ROOT / "checks", params=PARAMS)
 DRAFT = load_suite(ROOT / "checks" / "draft", params=PARAMS)
 ALL_RULES = [(SUITE, r) for r in SUITE.implemented()] + [(DRAFT, r) for r in DRAFT.implemented()]

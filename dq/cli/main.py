@@ -124,7 +124,7 @@ def demo_command(
     seed: Annotated[int, typer.Option("--seed")] = 1,
 ) -> None:
     """演示: 在工作目录中生成示例城市 (DuckDB), 稽核, 输出中文摘要、results.json 与 summary.html。"""
-    from dq.sample import build_city, write_city
+    from dq.sample import PARAMS_FILE, build_city, write_city
 
     period = "202410"
     directory.mkdir(parents=True, exist_ok=True)
@@ -136,7 +136,7 @@ def demo_command(
             write_city(city, url)
             city.write_manifest(directory / "manifest.json")
         with table_progress() as report:
-            outcome = audit(url, directory, period=period, on_table=report)
+            outcome = audit(url, directory, period=period, params=load_params(PARAMS_FILE), on_table=report)
     _show(outcome)
 
 
@@ -231,12 +231,16 @@ def rules_show(rule_id: str, suite: SuiteOption = DEFAULT_SUITE, params: ParamsO
 def rules_test(
     db: Annotated[str, typer.Option("--db", help="临时数据库 URL (其中的表将被重建，切勿指向生产库)")],
     suite: SuiteOption = DEFAULT_SUITE,
+    params: ParamsOption = None,
 ) -> None:
-    """在指定数据库上运行每条规则的样例 (不通过样例须报错, 通过样例须无错)。"""
+    """在指定数据库上运行每条规则的样例 (不通过样例须报错, 通过样例须无错)。样例按示例城市的参数编写, 默认叠加
+    sample_data/params/liaoning.yaml。"""
     from dq.run.examples import create_example_database, run_rule_examples
 
     with user_errors():
-        params = load_params()
+        from dq.sample import PARAMS_FILE
+
+        params = load_params(params if params is not None else [PARAMS_FILE])
         loaded = load_suite(suite, params=params)
         source = create_example_database(db)
         wrong = [o for rule in loaded.implemented() for o in run_rule_examples(source, loaded, params, rule) if not o.ok]

@@ -6,5 +6,6 @@
 """
 from dq.sample.city import City, build_city
 from dq.sample.load import write_city
+from dq.sample.reference import PARAMS_FILE
 
-__all__ = ["City", "build_city", "write_city"]
+__all__ = ["City", "build_city", "write_city", "PARAMS_FILE"]

@@ -5,20 +5,38 @@ function feeds the contribution tables, so bases and parameters agree by constru
 """
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from dq.rules.params import load_params
 from dq.sample import vocab
 from dq.sample.frames import frame
 from dq.sample.period import Period
 
 FIRST_PARAM_YEAR = 1990
+# The sample city's province parameters (辽宁 / 辽阳), layered over the national file by every audit of the city.
+PARAMS_FILE = Path(__file__).resolve().parents[2] / "sample_data" / "params" / "liaoning.yaml"
 BASE_FLOOR, BASE_CEILING = 0.6, 3.0
 
 
+@cache
+def _wage_schedule() -> tuple[np.ndarray, np.ndarray]:
+    steps = load_params(PARAMS_FILE).values["avg_wage_month"].steps
+    return np.array([s.start for s in steps]), np.array([float(s.value) for s in steps])
+
+
 def average_wage(years: np.ndarray | int) -> np.ndarray:
-    """上年度职工月平均工资 applying in `years` (辽阳-like level: 7 000 yuan for 2024, about 6 % a year)."""
-    return np.round(7000 * 1.06 ** (np.asarray(years) - 2024))
+    """上年度职工月平均工资 applying in `years`, read from the sample city's own parameter file (PARAMS_FILE), the
+    one its audits use: the data and the rules' parameter cannot disagree. A year after the last step keeps the last
+    value, as `param_at` does."""
+    starts, values = _wage_schedule()
+    at = np.searchsorted(starts, np.asarray(years), side="right") - 1
+    if np.any(at < 0):
+        raise ValueError(f"{PARAMS_FILE}: avg_wage_month 没有 {int(np.min(years))} 年及以前的值")
+    return values[at]
 
 
 def unit_rate(months: np.ndarray) -> np.ndarray:
