@@ -99,6 +99,18 @@ def test_rerunning_a_period_replaces_it_without_duplicates(store: HistoryStore, 
     assert len(rows["dq_metrics"]) == 2
 
 
+def test_a_key_found_in_two_branches_is_one_finding(store: HistoryStore, suite: Suite) -> None:
+    """Duplicate records of one person registered by two offices: the scan reports the key once per branch; the
+    store keeps one finding per (rule, key), with both rows and the lowest branch code."""
+    result = person_run("202410", {"k1": ("211002", ("P01",))})
+    result.tables["ac01"].findings.append(Finding("ac01", "k1", "k1", "211001", "W", ("P01", "P05"), 1))
+    record_run(store, result, suite.implemented())
+    with store.reading() as conn:
+        rows = sorted(conn.execute(sa.select(findings.c.rule_id, findings.c.record_key, findings.c.branch,
+                                             findings.c.row_count)))
+    assert rows == [("P01", "k1", "211001", 2), ("P05", "k1", "211001", 1)]
+
+
 def test_findings_keep_the_offending_values_read_from_the_audited_database(tmp_path: Path, suite: Suite) -> None:
     audited = build_small_city(database_url("sqlite", "audited", tmp_path))
     result = person_run("202410", {"2110000000002": ("211001", ("P05", "P19")), "gone": ("211001", ("P05",))})

@@ -97,14 +97,23 @@ def _copy_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
 
 def _insert_with_streaks(conn: Connection, staging: sa.Table, period: str) -> None:
     """Move the staged findings into dq_findings; a finding also in the previous recorded period continues that
-    period's streak (its first_seen), any other starts one now."""
+    period's streak (its first_seen), any other starts one now. A record key found in several branches or person
+    categories (duplicate records registered by two offices) is one finding: its rows summed, the lowest branch
+    code named, so the finding's identity (rule id, record key) stays unique."""
     previous = conn.execute(sa.select(sa.func.max(runs.c.period)).where(runs.c.period < period)).scalar()
+    identity = (staging.c.period, staging.c.rule_id, staging.c.record_key)
+    merged = sa.select(
+        *identity, *(sa.func.min(staging.c[name]).label(name)
+                     for name in ("table_name", "entity", "branch", "person_category")),
+        sa.func.sum(staging.c.row_count).label("row_count"), sa.func.min(staging.c.snapshot).label("snapshot"),
+    ).group_by(*identity).subquery("merged")
     before = findings.alias("before")
     first_seen = sa.func.coalesce(before.c.first_seen, sa.literal(period, findings.c.first_seen.type))
-    joined = staging.outerjoin(before, sa.and_(before.c.period == previous, before.c.rule_id == staging.c.rule_id,
-                                               before.c.record_key == staging.c.record_key))
+    joined = merged.outerjoin(before, sa.and_(before.c.period == previous, before.c.rule_id == merged.c.rule_id,
+                                              before.c.record_key == merged.c.record_key))
+    columns = staging.columns.keys()
     conn.execute(findings.insert().from_select(
-        [*staging.columns.keys(), "first_seen"], sa.select(*staging.columns, first_seen).select_from(joined)))
+        [*columns, "first_seen"], sa.select(*(merged.c[c] for c in columns), first_seen).select_from(joined)))
 
 
 def relink_later_streaks(conn: Connection, period: str) -> None:

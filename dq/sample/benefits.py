@@ -14,7 +14,9 @@ import pandas as pd
 from dq.sample import vocab
 from dq.sample.frames import digits_text, frame, join_text, member, pick
 from dq.sample.people import DEAD_RETIRED, DEAD_WORKER, RETIRED, dates
-from dq.sample.period import Period, add_years, d8_int, d8_text, month_start, random_day_in, to_months, ym_text
+from dq.sample.period import (
+    HORIZON, Period, add_years, d8_int, d8_text, month_start, random_day_in, to_months, ym_text,
+)
 from dq.sample.persona import IdFactory, chinese_names
 from dq.sample.reference import average_wage
 
@@ -168,7 +170,7 @@ def _deaths(rng: np.random.Generator, facts: pd.DataFrame, ac01: pd.DataFrame, d
 
 
 def _certifications(rng: np.random.Generator, ic10: pd.DataFrame, period: Period) -> pd.DataFrame:
-    when = random_day_in(period.months - rng.integers(0, 12, len(ic10)), rng)
+    when = random_day_in(period.months - rng.integers(0, 12 - HORIZON, len(ic10)), rng)
     return frame("ac90", {"aac001": ic10["aac001"].to_numpy(), "aae001": period.year, "aaa094": "1",
                           "aae036": d8_text(when), "aaa095": pick(rng, "12", len(ic10))})
 

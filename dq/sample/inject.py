@@ -112,13 +112,27 @@ def kind_count(d: Draft, defect: DefectKind, rate: float = RATE) -> int:
     return max(defect.minimum, round(rate * population_size(d, defect.population)))
 
 
-def inject_all(d: Draft, seed_words: tuple[int, ...]) -> dict[str, int]:
-    """Run every kind once, each with its own named random stream and as its own incident; returns how many
-    records each broke."""
+def inject_all(d: Draft, seed_words: tuple[int, ...], *, part_size: int | None = None) -> dict[str, int]:
+    """Run every kind with its own named random stream; returns how many records each broke. Each kind's call is
+    one incident, or with `part_size` one incident per `part_size` records, never fewer than the kind's minimum (the evolving city fixes and brings
+    back errors incident by incident, so its incidents are small)."""
     counts = {}
     for defect in KINDS:
         count = kind_count(d, defect)
-        d.begin(defect.name)
-        defect.inject(d, np.random.default_rng([*seed_words, crc32(defect.name.encode())]), count)
+        rng = np.random.default_rng([*seed_words, crc32(defect.name.encode())])
+        for part in _parts(count, max(part_size or count, defect.minimum)):
+            d.begin(defect.name)
+            defect.inject(d, rng, part)
         counts[defect.name] = count
     return counts
+
+
+def _parts(count: int, size: int) -> list[int]:
+    """`count` split into pieces of `size`; a remainder of one record joins the last piece."""
+    pieces = [size] * (count // size)
+    if count % size:
+        if pieces and count % size < 2:
+            pieces[-1] += count % size
+        else:
+            pieces.append(count % size)
+    return pieces

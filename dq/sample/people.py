@@ -16,7 +16,7 @@ import pandas as pd
 from dq.sample import vocab
 from dq.sample.frames import frame, join_text, pick
 from dq.sample.period import (
-    CADRE_IDENTITIES, Period, add_years, d8_int, d8_text, legal_ret_months, month_start, random_day_in, to_months,
+    CADRE_IDENTITIES, HORIZON, Period, add_years, d8_int, d8_text, legal_ret_months, month_start, random_day_in, to_months,
 )
 from dq.sample.persona import IdFactory, addresses, chinese_names, district_names, mobiles
 
@@ -89,7 +89,7 @@ def _life_months(rng: np.random.Generator, status: np.ndarray, male: np.ndarray,
 
     rules = (
         (working, lambda b, legal, at: legal > at),
-        (boundary, lambda b, legal, at: (at - legal >= 0) & (at - legal <= 6)),
+        (boundary, lambda b, legal, at: (at - legal >= 0) & (at - legal <= 6 - HORIZON)),
         (status == CONTINUING, lambda b, legal, at: (at - legal >= 7) & (at - legal <= 60)),
         (normal, lambda b, legal, at: legal <= at - 1),
         (early, lambda b, legal, at: legal > at),

@@ -19,6 +19,10 @@ MALE = (720, 1965 * 12, 4, 36)
 FEMALE_CADRE = (660, 1970 * 12, 4, 36)
 FEMALE_WORKER = (600, 1975 * 12, 2, 60)
 CADRE_IDENTITIES = ("4", "5")
+# The clean city stays clean when audited in its own month and the HORIZON months after it (dq.sample.evolve audits
+# it month after month): no clean fact may cross a time limit of a rule (a grace period, a certification's
+# validity) within that time.
+HORIZON = 2
 
 
 @dataclass(frozen=True)
