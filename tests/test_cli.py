@@ -98,10 +98,10 @@ def test_missing_column_is_named(tmp_path: Path) -> None:
 
 def test_sample_builds_a_city_and_its_manifest(tmp_path: Path) -> None:
     url = database_url("sqlite", "dq_test_sample_cli", tmp_path)
-    result = invoke("sample", "--persons", "300", "--seed", "3", "--db", url, "--manifest", str(tmp_path / "m.json"))
+    result = invoke("sample", "--persons", "1000", "--seed", "3", "--db", url, "--manifest", str(tmp_path / "m.json"))
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
-    assert manifest["persons"] == 300 and manifest["seed"] == 3 and "P05" in manifest["rules"]
+    assert manifest["persons"] == 1000 and manifest["seed"] == 3 and "P05" in manifest["rules"]
     audited = invoke("audit", "--db", url, "--out", str(tmp_path / "out"), "--period", "2024-10")
     document = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert audited.exit_code == 0

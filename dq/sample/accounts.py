@@ -13,28 +13,41 @@ from dq.sample.reference import account_rate, average_wage
 INTEREST = 0.04
 
 
-def build_ic91(rng: np.random.Generator, facts: pd.DataFrame, ac01: pd.DataFrame, period: Period) -> pd.DataFrame:
+def build_ic91(rng: np.random.Generator, facts: pd.DataFrame, ac01: pd.DataFrame, period: Period,
+               at_retirement: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
     """Opening balance, contributions, interest, pension paid from the account and closing balance; the
-    closing balance of one year opens the next."""
+    closing balance of one year opens the next. `at_retirement` gives per person the balance at retirement (ic10
+    aic165) and the monthly account pension (ac61 item 012): a retiree of one of the two years contributes until
+    the month before retiring, that year's balance before payouts (opening + principal + interest) is the balance
+    at retirement (A05), and the account pays the pension from the retirement month on."""
     facts = facts.iloc[: len(ac01)]
     status = facts["status"].to_numpy()
     holders = np.flatnonzero(np.isin(status, (ACTIVE, CONTINUING, STOPPED, RETIRED, CIVIL)))
     first, segment = facts["first_m"].to_numpy()[holders], facts["segment_m"].to_numpy()[holders]
-    stop = facts["stop_m"].to_numpy()[holders]
-    end = np.where(stop >= 0, stop, facts["retire_m"].to_numpy()[holders])
+    stop, retire = facts["stop_m"].to_numpy()[holders], facts["retire_m"].to_numpy()[holders]
+    end = np.where(stop >= 0, stop, retire)
     end = np.where(end >= 0, end, period.months)
     retired = status[holders] == RETIRED
+    balance_at, monthly = (values[holders] for values in at_retirement)
     scale = rng.uniform(0.6, 1.5, len(holders))
-    year0 = period.year - 2
-    balance = np.round(np.maximum(0, year0 * 12 - first) * average_wage(year0) * 0.08 * 0.7 * scale, 2)
-    months_total = np.maximum(0, np.minimum(end, year0 * 12) - first)
+    years = (period.year - 2, period.year - 1)
+    recent = retired & (retire // 12 >= years[0])
+    last_paid = np.where(recent, retire - 1, end)
+    principals = {}
+    for year in years:
+        paid_from, paid_to = np.maximum(segment, year * 12), np.minimum(last_paid, year * 12 + 11)
+        months = np.maximum(0, paid_to - paid_from + 1) * (~retired | recent)
+        principals[year] = (months, np.round(months * average_wage(year) * scale * account_rate(year), 2))
+    balance = np.round(np.maximum(0, years[0] * 12 - first) * average_wage(years[0]) * 0.08 * 0.7 * scale, 2)
+    balance = np.where(recent, _opening_before(balance_at, retire // 12, principals, years), balance)
+    months_total = np.maximum(0, np.minimum(end, years[0] * 12) - first)
     parts = []
-    for year in (year0, period.year - 1):
-        paid_from, paid_to = np.maximum(segment, year * 12), np.minimum(end, year * 12 + 11)
-        months = np.maximum(0, paid_to - paid_from + 1) * ~retired
-        principal = np.round(months * average_wage(year) * scale * account_rate(year), 2)
+    for year in years:
+        months, principal = principals[year]
         interest = np.round(balance * INTEREST, 2)
-        spent = np.where(retired, np.round(np.minimum(balance + interest, balance / 12 + 200), 2), 0.0)
+        paying_months = np.clip(year * 12 + 12 - np.where(recent, retire, year * 12), 0, 12)
+        payout = np.where(recent, monthly * paying_months, balance / 12 + 200)
+        spent = np.where(retired, np.round(np.minimum(balance + principal + interest, payout), 2), 0.0)
         closing = np.round(balance + principal + interest - spent, 2)
         months_total = months_total + months
         parts.append(pd.DataFrame({"row": holders, "aae001": year, "aic200": balance, "zzb001": principal,
@@ -47,6 +60,16 @@ def build_ic91(rng: np.random.Generator, facts: pd.DataFrame, ac01: pd.DataFrame
                                                     ("aae001", "aic200", "zzb001", "zzb002", "aic340", "zzb005", "aic042")},
         "eac040": np.where(status[row] == RETIRED, "4", "1"),
     })
+
+
+def _opening_before(balance_at: np.ndarray, retire_year: np.ndarray,
+                    principals: dict[int, tuple[np.ndarray, np.ndarray]], years: tuple[int, ...]) -> np.ndarray:
+    """The first year's opening balance that grows, with each year's principal and interest and nothing paid out
+    before the retirement year, into `balance_at` by the retirement year's end of contributions."""
+    target = np.nan_to_num(balance_at)
+    for year in reversed(years):
+        target = np.where(retire_year >= year, (target - principals[year][1]) / (1 + INTEREST), target)
+    return np.round(np.maximum(0, target), 2)
 
 
 def build_ic90(rng: np.random.Generator, facts: pd.DataFrame, ac01: pd.DataFrame, ac02: pd.DataFrame,

@@ -45,7 +45,8 @@ def _pension_items(rng: np.random.Generator, facts: pd.DataFrame, period: Period
     index = np.round(rng.uniform(0.6, 2.0, len(facts)), 4)
     avg = average_wage(retire // 12)
     account = np.round(avg * index * 0.08 * actual * 1.2, 2)
-    age = np.clip((retire - facts["birth_m"].to_numpy()) // 12, 40, 70)
+    # 计发月数 by the full age on the retirement date (a 1st: a birthday later in that month does not count yet)
+    age = np.clip((d8_int(dates(facts, "retire")) - d8_int(dates(facts, "birth"))) // 10000, 40, 70)
     amounts = {
         "011": np.round((avg + avg * index) / 2 * (deemed + actual) / 12 * 0.01, 2),
         "012": np.round(account / DIVISORS[age - 40], 2),
@@ -121,6 +122,15 @@ def build_benefits(rng: np.random.Generator, ids: IdFactory, facts: pd.DataFrame
     ac82 = _payments(ic10, items, death_m, alive, ac01["aac002"].to_numpy()[retirees], period)
     return Benefits(ic10, ac61, ac82, _deaths(rng, facts, ac01, dead, period), ac62,
                     _certifications(rng, ic10[alive], period), _death_list(rng, ids, facts, ac01, dead, period))
+
+
+def retirement_accounts(benefits: Benefits, aac001: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per person number: the account balance at retirement (aic165) and the monthly account pension (item 012),
+    NaN for people without a retirement record; the account table (ic91) is built to agree with them."""
+    ic10, ac61 = benefits.ic10, benefits.ac61
+    account = ac61[ac61["aaa036"] == "012"]
+    return (pd.Series(ic10["aic165"].to_numpy(), index=ic10["aac001"]).reindex(aac001).to_numpy(),
+            pd.Series(account["aae019"].to_numpy(), index=account["aac001"]).reindex(aac001).to_numpy())
 
 
 def _items(ic10: pd.DataFrame, items: dict[str, np.ndarray], death_m: np.ndarray, alive: np.ndarray) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dq.sample.accounts import build_ic90, build_ic91
-from dq.sample.benefits import build_benefits
+from dq.sample.benefits import build_benefits, retirement_accounts
 from dq.sample.draft import Draft
 from dq.sample.inject import inject_all
 from dq.sample.insured import build_insured
@@ -61,7 +61,9 @@ def clean_draft(persons: int, seed: int, period: str = "202410") -> Draft:
         "ic10": benefits.ic10, "ac61": benefits.ac61, "ac82": benefits.ac82, "ac26": benefits.ac26,
         "ac62": benefits.ac62, "ic90": build_ic90(rng("transfers"), people.facts, people.ac01, insured.ac02,
                                                   insured.owner, audit),
-        "ic91": build_ic91(rng("accounts"), people.facts, people.ac01, audit), "ac90": benefits.ac90,
+        "ic91": build_ic91(rng("accounts"), people.facts, people.ac01, audit,
+                           retirement_accounts(benefits, people.ac01["aac001"].to_numpy())),
+        "ac90": benefits.ac90,
         "ext_death": benefits.ext_death,
     }
     retirees = np.flatnonzero(np.isin(facts["status"].to_numpy(), (RETIRED, DEAD_RETIRED)))

@@ -166,8 +166,9 @@ def overage_still_paying(d: Draft, rng: np.random.Generator, count: int) -> None
 
 
 def retired_too_young(d: Draft, rng: np.random.Generator, count: int) -> None:
-    """W17: an early retiree (still below statutory age) recorded as normal retirement, or a woman worker
-    retired at 50 recorded as cadre (statutory 55, not reached yet)."""
+    """W17 R05: an early retiree (still below statutory age) recorded as normal retirement, or a woman worker
+    retired at 50 recorded as cadre (statutory 55, not reached yet); either retired before statutory age as
+    recorded, so the retirement record fails R05 too."""
     category = d.facts["aic161"].to_numpy()
     below = d.facts["legal_m"].to_numpy() > d.period.months
     early = np.isin(category, ("4", "5", "6", "7")) & below
@@ -180,6 +181,7 @@ def retired_too_young(d: Draft, rng: np.random.Generator, count: int) -> None:
     d.set("ic10", d.ic10_of[early_people], "aic161", "2")
     d.set("ac01", women, "aac012", "4")
     d.hit("ac01", np.concatenate([early_people, women]), "W17")
+    d.hit("ic10", d.ic10_of[np.concatenate([early_people, women])], "R05")
 
 
 def retirement_flag_mismatch(d: Draft, rng: np.random.Generator, count: int) -> None:

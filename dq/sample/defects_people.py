@@ -248,17 +248,18 @@ def birth_day_mistyped(d: Draft, rng: np.random.Generator, count: int) -> None:
 
 def invalid_birth(d: Draft, rng: np.random.Generator, count: int) -> None:
     """P19 P18: a day the month does not have (same month, so the retirement month is unchanged), the date
-    written with dashes, or letters (which also sort after the work date: P21)."""
+    written with dashes, or letters (which also sort after the work date, where there is one: P21)."""
     day_wrong, dashed, letters = parts(d.take("ac01", people(d), count, rng), 3)
     births = d.col("ac01", "aac006")
-    d.set("ac01", day_wrong, "aac006", [_impossible_day(b) for b in births[day_wrong]])
+    d.set("ac01", day_wrong, "aac006", [impossible_day(b) for b in births[day_wrong]])
     d.set("ac01", dashed, "aac006", [f"{b[:4]}-{b[4:6]}-{b[6:]}" for b in births[dashed]])
     d.set("ac01", letters, "aac006", "abcdefgh")
     d.hit("ac01", np.concatenate([day_wrong, dashed]), "P18", "P19")
-    d.hit("ac01", letters, "P18", "P19", "P21")
+    d.hit("ac01", letters, "P18", "P19")
+    d.hit("ac01", letters[_has_work(d)[letters]], "P21")
 
 
-def _impossible_day(d8: str) -> str:
+def impossible_day(d8: str) -> str:
     """The same year and month with a day it does not have (30 Feb, 31 of a 30-day month, else 32)."""
     month = d8[4:6]
     day = "30" if month == "02" else "31" if month in ("04", "06", "09", "11") else "32"
@@ -292,10 +293,12 @@ def _has_work(d: Draft) -> np.ndarray:
 
 def invalid_work_date(d: Draft, rng: np.random.Generator, count: int) -> None:
     """P23: an impossible day or dashes (same month: nothing else changes), a future date or letters, which
-    are also later than every relation's first insured month (W07)."""
+    are also later than every relation's first insured month (W07) and than a retiree's retirement date (R03);
+    a future date also leaves fewer months of service than a retiree's contribution months (R15) and, with 视同
+    months, than those (R14)."""
     day_wrong, dashed, future, letters = parts(d.take("ac01", people(d) & _has_work(d), count, rng), 4)
     work = d.col("ac01", "aac007")
-    d.set("ac01", day_wrong, "aac007", [_impossible_day(w) for w in work[day_wrong]])
+    d.set("ac01", day_wrong, "aac007", [impossible_day(w) for w in work[day_wrong]])
     d.set("ac01", dashed, "aac007", [f"{w[:4]}-{w[4:6]}-{w[6:]}" for w in work[dashed]])
     ahead = month_start(np.full(len(future), d.period.months + 2)) + rng.integers(0, 300, len(future)).astype("m8[D]")
     d.set("ac01", future, "aac007", d8_text(ahead))
@@ -303,16 +306,23 @@ def invalid_work_date(d: Draft, rng: np.random.Generator, count: int) -> None:
     d.hit("ac01", np.concatenate([day_wrong, dashed, future, letters]), "P23")
     relations = np.concatenate([d.rows_of(p) for p in np.concatenate([future, letters])] + [np.empty(0, np.int64)])
     d.hit("ac02", relations, "W07")
+    retired_future, retired_letters = (chosen[d.ic10_of[chosen] >= 0] for chosen in (future, letters))
+    d.hit("ic10", d.ic10_of[np.concatenate([retired_future, retired_letters])], "R03")
+    d.hit("ic10", d.ic10_of[retired_future], "R15")
+    deemed = d.col("ic10", "aae200")[d.ic10_of[retired_future]]
+    d.hit("ic10", d.ic10_of[retired_future][deemed > 0], "R14")
 
 
 def default_work_date(d: Draft, rng: np.random.Generator, count: int) -> None:
     """P24: work date replaced by the default 20000101 (or 19700101), only where that is still 16 years after
-    birth and not after the first insured month (so P21, P22 and W07 hold)."""
+    birth and not after the first insured month (so P21, P22 and W07 hold), and not for retirees, whose
+    contribution months were counted from the real date (R14, R15)."""
     birth = dates(d.facts, "birth")
     first = d.facts["first_m"].to_numpy()
     fits_2000 = (birth <= np.datetime64("1984-01-01")) & (first >= 2000 * 12)
     fits_1970 = (birth <= np.datetime64("1954-01-01")) & (first >= 1970 * 12)
-    labels = d.take("ac01", people(d) & _has_work(d) & (fits_2000 | fits_1970), count, rng)
+    working = d.ic10_of < 0
+    labels = d.take("ac01", people(d) & _has_work(d) & (fits_2000 | fits_1970) & working, count, rng)
     d.set("ac01", labels, "aac007", np.where(fits_2000[labels], "20000101", "19700101"))
     d.hit("ac01", labels, "P24")
 

@@ -121,6 +121,11 @@ class Draft:
         self.changes.append(Change(self.incident, "set", table, labels, column, before))
         _write(self.tables[table], labels, column, values)
 
+    def next_labels(self, table: str, count: int) -> np.ndarray:
+        """The labels the next `append` of `count` rows to `table` gives them (to number new rows by them)."""
+        start = self._next_label.get(table, len(self.tables[table]))
+        return np.arange(start, start + count)
+
     def append(self, table: str, rows: pd.DataFrame) -> np.ndarray:
         start = self._next_label.get(table, len(self.tables[table]))
         labels = np.arange(start, start + len(rows))

@@ -14,6 +14,7 @@ import numpy as np
 
 from dq.sample import defects_insured as w
 from dq.sample import defects_people as p
+from dq.sample import defects_retirees
 from dq.sample import defects_units as u
 from dq.sample.draft import Draft
 from dq.sample.kinds import DefectKind, kind
@@ -74,7 +75,7 @@ _CORE: tuple[DefectKind, ...] = (
     kind(p.missing_work_date, "P20", "ac01"),
     kind(p.work_on_birthday, "P21 P22", "ac01"),
     kind(p.child_labour, "P22", "ac01"),
-    kind(p.invalid_work_date, "P23 W07", "ac01", 4),
+    kind(p.invalid_work_date, "P23 W07 R03 R14 R15", "ac01", 4),
     kind(p.default_work_date, "P24", "ac01"),
     kind(p.bad_person_codes, "P25", "ac01", 3),
     kind(p.placeholder_person_contact, "P26", "ac01", 4),
@@ -93,11 +94,11 @@ _CORE: tuple[DefectKind, ...] = (
     kind(w.stopped_with_base, "W14", "ac02"),
     kind(w.unknown_unit, "W15", "ac02"),
     kind(w.overage_still_paying, "W16", "paying110"),
-    kind(w.retired_too_young, "W17", "retirees"),
+    kind(w.retired_too_young, "W17 R05", "retirees"),
     kind(w.retirement_flag_mismatch, "W18", "ac01"),
 )
 
-KINDS: tuple[DefectKind, ...] = (*_CORE,)
+KINDS: tuple[DefectKind, ...] = (*_CORE, *defects_retirees.KINDS)
 
 
 def population_size(d: Draft, population: str) -> int:

@@ -80,7 +80,11 @@ def _life_months(rng: np.random.Generator, status: np.ndarray, male: np.ndarray,
     # early retirees: retired in the last 8 years, before their statutory month (aic161 4/5/6/7)
     retire[early] = now - rng.integers(1, 97, int(early.sum()))
     anchor[early] = retire[early]
-    lo[early] = np.where(male[early], np.where(category[early] == "5", 55, 50), 45) * YEAR
+    # at least the month after reaching the minimum age (domain.md §4.1): retirement dates are 1sts, so a birthday
+    # later in the retirement month would leave the full age on that date one short (R06, R07). Disabled at work
+    # (6) has no minimum age (国发〔1978〕104号); the city's youngest are 40 (R08).
+    minimum = np.where(male[early], np.where(category[early] == "5", 55, 50), 45)
+    lo[early] = np.where(category[early] == "6", 40, minimum) * YEAR + 1
     hi[early] = np.where(male[early], 60, np.where(cadre[early], 55, 50)) * YEAR
     dead_worker = status == DEAD_WORKER
     death[dead_worker] = now - rng.integers(0, 121, int(dead_worker.sum()))
