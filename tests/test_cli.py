@@ -106,3 +106,30 @@ def test_sample_builds_a_city_and_its_manifest(tmp_path: Path) -> None:
     document = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert audited.exit_code == 0
     assert {r["id"]: r["violations"] for r in document["rules"]} == {k: v["violations"] for k, v in manifest["rules"].items()}
+
+
+def test_sample_month_gives_that_month_of_the_evolving_city(tmp_path: Path) -> None:
+    url = database_url("sqlite", "dq_test_sample_month", tmp_path)
+    result = invoke("sample", "--persons", "1000", "--seed", "3", "--db", url, "--month", "2",
+                    "--manifest", str(tmp_path / "m.json"))
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    assert (manifest["period"], manifest["month"], manifest["lifecycle"]["from"]) == ("202412", 2, "202411")
+    assert invoke("sample", "--db", url, "--month", "3").exit_code == 2  # past the city's horizon
+    late = invoke("sample", "--db", url, "--month", "1", "--period", "2024-12")
+    assert late.exit_code == 2 and "同一年内" in late.output
+
+
+def test_demo_audits_three_evolved_months_into_the_history(tmp_path: Path) -> None:
+    """A newcomer's `dq demo`: three months recorded, the last month's lifecycle equal to its ground truth."""
+    result = invoke("demo", "--dir", str(tmp_path), "--persons", "1000")
+    assert result.exit_code == 0, result.output
+    assert "复发" in result.output and "dq diff --from 202410 --to 202412" in result.output
+    listed = invoke("history", "list", "--history", str(tmp_path / "dq-history.sqlite"))
+    assert all(period in listed.output for period in ("202410", "202411", "202412"))
+    truth = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["lifecycle"]
+    lifecycle = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["lifecycle"]
+    assert lifecycle["from"] == truth["from"] == "202411"
+    expected = {s: sum(cell.get(s, 0) for by in truth["rules"].values() for cell in by.values())
+                for s in ("new", "open", "fixed", "recurring")}
+    assert {s: lifecycle["totals"][s] for s in expected} == expected and expected["recurring"] > 0

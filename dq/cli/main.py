@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dq.cli.history import DEFAULT_FILE as DEFAULT_HISTORY_FILE
 from dq.cli.history import AuditHistoryOption, diff_command, history_app, print_recorded, record_audit
 from dq.errors import DqError
 from dq.model import CATEGORIES, DIMENSIONS
@@ -25,6 +26,7 @@ from dq.render.console import print_summary
 from dq.rules.loader import load_suite
 from dq.rules.params import PERIOD_NAMES, load_params
 from dq.rules.scopes import parameter_names
+from dq.sample.evolve import MONTHS
 from dq.schema import load_schema
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="dq — 社会保险数据质量稽核引擎")
@@ -96,6 +98,11 @@ def audit_command(
         raise typer.Exit(3)
 
 
+MonthOption = Annotated[Optional[int], typer.Option(
+    "--month", min=0, max=MONTHS - 1,
+    help=f"演化中的城市的第几个月 (0 = --period 当月 … {MONTHS - 1}): 各经办机构整改部分问题, 出现新问题, 部分已整改的复发")]
+
+
 @app.command("sample")
 def sample_command(
     db: Annotated[str, typer.Option("--db", help="目标数据库 URL (将被重建)")],
@@ -103,18 +110,22 @@ def sample_command(
     seed: Annotated[int, typer.Option("--seed", help="随机种子 (同一种子, 同一城市)")] = 1,
     period: PeriodOption = "2024-10",
     manifest: Annotated[Optional[Path], typer.Option("--manifest", help="真值清单输出路径 (JSON)")] = None,
+    month: MonthOption = None,
 ) -> None:
-    """生成示例城市数据库 (含已知缺陷) 及真值清单。"""
+    """生成示例城市数据库 (含已知缺陷) 及真值清单; --month 给出逐月演化的城市的某个月 (真值含问题生命周期)。"""
     from dq.sample import build_city, write_city
+    from dq.sample.evolve import evolving_city
 
     with user_errors():
         with console.status(f"生成示例城市: {persons:,} 人, 种子 {seed} …"):
-            city = build_city(persons, seed, normalise_period(period))
+            first = normalise_period(period)
+            city = build_city(persons, seed, first) if month is None else evolving_city(persons, seed, first).month(month)
         with console.status(f"写入 {db} …"):
             write_city(city, db)
         if manifest:
             city.write_manifest(manifest)
-    console.print(f"示例城市已写入 {db}: " + ", ".join(f"{t} {len(f):,}" for t, f in city.tables.items()))
+    console.print(f"示例城市 (稽核期 {city.manifest['period']}) 已写入 {db}: "
+                  + ", ".join(f"{t} {len(f):,}" for t, f in city.tables.items()), highlight=False, soft_wrap=True)
 
 
 @app.command("demo")
@@ -123,21 +134,32 @@ def demo_command(
     persons: Annotated[int, typer.Option("--persons", min=100)] = 5000,
     seed: Annotated[int, typer.Option("--seed")] = 1,
 ) -> None:
-    """演示: 在工作目录中生成示例城市 (DuckDB), 稽核, 输出中文摘要、results.json 与 summary.html。"""
-    from dq.sample import PARAMS_FILE, build_city, write_city
+    """演示: 在工作目录中生成逐月演化的示例城市 (DuckDB), 连续稽核三个月并记入历史库, 输出中文摘要、各期问题
+    生命周期、results.json 与 summary.html。"""
+    from dq.sample import PARAMS_FILE, write_city
+    from dq.sample.evolve import evolving_city
 
-    period = "202410"
     directory.mkdir(parents=True, exist_ok=True)
     database = directory / "city.duckdb"
     url = f"duckdb:///{database.resolve()}"
+    history = str(directory / DEFAULT_HISTORY_FILE)
     with user_errors():
-        with console.status(f"生成示例城市 ({persons:,} 人) → {database} …"):
-            city = build_city(persons, seed, period)
-            write_city(city, url)
-            city.write_manifest(directory / "manifest.json")
-        with table_progress() as report:
-            outcome = audit(url, directory, period=period, params=load_params(PARAMS_FILE), on_table=report)
+        with console.status(f"生成示例城市 ({persons:,} 人, {MONTHS} 个月) …"):
+            months = evolving_city(persons, seed, "202410")
+        for index, period in enumerate(months.periods):
+            with console.status(f"第 {index + 1} 个月 {period}: 写入 {database} …"):
+                city = months.month(index)
+                write_city(city, url)
+                city.write_manifest(directory / f"manifest-{period}.json")
+                city.write_manifest(directory / "manifest.json")
+            with table_progress() as report:
+                outcome = audit(url, directory, period=period, params=load_params(PARAMS_FILE), on_table=report)
+            recorded = record_audit(outcome, url, history, directory, 1800)
+            print_recorded(console, recorded)
     _show(outcome)
+    first, last = months.periods[0], months.periods[-1]
+    console.print(f"问题生命周期: dq history list --history {history}  ·  dq diff --from {first} --to {last} "
+                  f"--history {history} --by-branch", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("export-gx")

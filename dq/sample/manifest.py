@@ -69,7 +69,8 @@ def _rule_tables(hits: list[Hit]) -> dict[str, str]:
     return dict(sorted(tables.items()))
 
 
-def build_manifest(persons: int, seed: int, period: str, tables: dict[str, pd.DataFrame], hits: list[Hit]) -> dict:
+def _broken_rows(tables: dict[str, pd.DataFrame], hits: list[Hit]) -> dict[str, list[tuple[str, str]]]:
+    """Per broken rule, the (key, branch) of each broken row, in label order."""
     rule_tables = _rule_tables(hits)
     broken: dict[str, set[int]] = {rule: set() for rule in rule_tables}
     for hit in hits:
@@ -79,9 +80,26 @@ def build_manifest(persons: int, seed: int, period: str, tables: dict[str, pd.Da
     for table in sorted(set(rule_tables.values())):
         labels = set().union(*(broken[r] for r, t in rule_tables.items() if t == table))
         row_facts[table] = _row_facts(tables, table, labels)
+    return {rule: [row_facts[rule_tables[rule]][label] for label in sorted(labels)]
+            for rule, labels in broken.items() if labels}  # a defect may find no row of a kind (e.g. no retiree)
+
+
+def finding_branches(tables: dict[str, pd.DataFrame], hits: list[Hit]) -> dict[str, dict[str, str | None]]:
+    """Per broken rule, each failing record key with its branch: the lowest branch code of the key's rows (None
+    when none has one), as the history store names a key found in several branches."""
+    findings: dict[str, dict[str, str | None]] = {}
+    for rule, facts in _broken_rows(tables, hits).items():
+        keys: dict[str, set[str]] = {}
+        for key, branch in facts:
+            keys.setdefault(key, set()).update({branch} - {NO_BRANCH})
+        findings[rule] = {key: min(found, default=None) for key, found in sorted(keys.items())}
+    return findings
+
+
+def build_manifest(persons: int, seed: int, period: str, tables: dict[str, pd.DataFrame], hits: list[Hit]) -> dict:
+    rule_tables = _rule_tables(hits)
     rules = {}
-    for rule, labels in broken.items():
-        facts = [row_facts[rule_tables[rule]][label] for label in sorted(labels)]
+    for rule, facts in _broken_rows(tables, hits).items():
         rules[rule] = {
             "table": rule_tables[rule],
             "violations": len(facts),
