@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dq.cli.main import app
+from dq.sample import PARAMS_FILE
 from tests.conftest import database_url
 from tests.small_city import build_small_city
 
@@ -102,7 +103,8 @@ def test_sample_builds_a_city_and_its_manifest(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
     assert manifest["persons"] == 1000 and manifest["seed"] == 3 and "P05" in manifest["rules"]
-    audited = invoke("audit", "--db", url, "--out", str(tmp_path / "out"), "--period", "2024-10")
+    audited = invoke("audit", "--db", url, "--out", str(tmp_path / "out"), "--period", "2024-10",
+                     "--params", str(PARAMS_FILE))  # the city's province parameters (its wages)
     document = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert audited.exit_code == 0
     assert {r["id"]: r["violations"] for r in document["rules"]} == {k: v["violations"] for k, v in manifest["rules"].items()}

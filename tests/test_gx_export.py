@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from benchmarks.peer_engines.gx_run import gx_counts
 from dq.cli.main import app
-from dq.sample import build_city, write_city
+from dq.sample import PARAMS_FILE, build_city, write_city
 from tests.conftest import ROOT, database_url
 from tests.test_rule_examples import SUITE
 
@@ -27,7 +27,8 @@ def test_gx_counts_every_exported_rule_as_the_ground_truth(dialect: str, session
     write_city(city, url)
     out = tmp_path / "gx"
     result = CliRunner().invoke(app, ["export-gx", "--out", str(out), "--dialect", dialect,
-                                      "--suite", str(ROOT / "checks"), "--period", "2024-10"])
+                                      "--suite", str(ROOT / "checks"), "--period", "2024-10",
+                                      "--params", str(PARAMS_FILE)])
     assert result.exit_code == 0, result.output
     documents = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in out.glob("dq.*.json")}
     assert sum(len(d["expectations"]) for d in documents.values()) == len(SUITE.implemented())

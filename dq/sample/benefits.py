@@ -146,12 +146,13 @@ def _items(ic10: pd.DataFrame, items: dict[str, np.ndarray], death_m: np.ndarray
 
 def _payments(ic10: pd.DataFrame, items: dict[str, np.ndarray], death_m: np.ndarray, alive: np.ndarray,
               numbers: np.ndarray, period: Period) -> pd.DataFrame:
-    """Payments for the last three months, through the death month for those who died in them."""
+    """Payments for the last three months and the HORIZON months the city is also audited in (each audit month
+    has its own: R25, R26), through the death month for those who died in them."""
     parts = []
-    last = np.where(alive, period.months, death_m)
+    last = np.where(alive, period.months + HORIZON, death_m)
     first = np.maximum(period.months - 2, ic10["aae210"].astype(int).to_numpy() // 100 * 12
                        + ic10["aae210"].astype(int).to_numpy() % 100 - 1)
-    for month in range(period.months - 2, period.months + 1):
+    for month in range(period.months - 2, period.months + HORIZON + 1):
         for code, amount in items.items():
             due = (first <= month) & (month <= last) & ~np.isnan(amount)
             parts.append(pd.DataFrame({"row": np.flatnonzero(due), "month": month, "aaa036": code,

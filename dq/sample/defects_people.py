@@ -12,7 +12,7 @@ from dq.sample import codes
 from dq.sample.draft import Draft
 from dq.sample.frames import join_text
 from dq.sample.people import RESIDENT, dates
-from dq.sample.period import add_years, d8_text, month_start
+from dq.sample.period import add_years, d8_int, d8_text, month_start
 
 
 def people(d: Draft, *, citizens: bool = True) -> np.ndarray:
@@ -187,21 +187,29 @@ def missing_name(d: Draft, rng: np.random.Generator, count: int) -> None:
     d.hit("ac01", labels, "P11")
 
 
+def _retirement_records(d: Draft, labels: np.ndarray) -> np.ndarray:
+    """ic10 labels of those persons who have a retirement record."""
+    return d.ic10_of[labels][d.ic10_of[labels] >= 0]
+
+
 def malformed_name(d: Draft, rng: np.random.Generator, count: int) -> None:
-    """P12: a digit typed into the name, or the surname alone."""
+    """P12: a digit typed into the name, or the surname alone (a retiree's bank account name then differs: R29)."""
     labels = d.take("ac01", people(d), count, rng)
     names = d.col("ac01", "aac003")[labels]
     d.set("ac01", labels, "aac003", [n + "1" if i % 2 else n[:1] for i, n in enumerate(names)])
     d.hit("ac01", labels, "P12")
+    d.hit("ic10", _retirement_records(d, labels), "R29")
 
 
 def placeholder_name(d: Draft, rng: np.random.Generator, count: int) -> None:
-    """P13: 不详, 某某, 测试, 无名氏, or the surname followed by XX (all well-formed names)."""
+    """P13: 不详, 某某, 测试, 无名氏, or the surname followed by XX (all well-formed names; a retiree's bank
+    account name then differs: R29)."""
     labels = d.take("ac01", people(d), count, rng)
     names = d.col("ac01", "aac003")[labels]
     fillers = ("不详", "某某", "测试", "无名氏")
     d.set("ac01", labels, "aac003", [fillers[i % 5] if i % 5 < 4 else n[:1] + "XX" for i, n in enumerate(names)])
     d.hit("ac01", labels, "P13")
+    d.hit("ic10", _retirement_records(d, labels), "R29")
 
 
 def missing_sex(d: Draft, rng: np.random.Generator, count: int) -> None:
@@ -237,8 +245,9 @@ def missing_birth(d: Draft, rng: np.random.Generator, count: int) -> None:
 
 def birth_day_mistyped(d: Draft, rng: np.random.Generator, count: int) -> None:
     """P18: birth day off by one within the same month (retirement month unchanged; work starts ≥ 17 years
-    later, so P22 holds)."""
-    labels = d.take("ac01", people(d), count, rng)
+    later, so P22 holds), never for a retiree born on the 1st (retirement dates are 1sts: the full age at
+    retirement, R23's 计发月数, stays)."""
+    labels = d.take("ac01", people(d) & ~_retiree_born_on_1st(d), count, rng)
     births = dates(d.facts, "birth")[labels]
     day = (births - births.astype("M8[M]").astype("M8[D]")).astype(np.int64)
     shifted = births + np.where(day < 27, 1, -1).astype("m8[D]")
@@ -246,10 +255,15 @@ def birth_day_mistyped(d: Draft, rng: np.random.Generator, count: int) -> None:
     d.hit("ac01", labels, "P18")
 
 
+def _retiree_born_on_1st(d: Draft) -> np.ndarray:
+    return (d.ic10_of >= 0) & (d8_int(dates(d.facts, "birth")) % 100 == 1)
+
+
 def invalid_birth(d: Draft, rng: np.random.Generator, count: int) -> None:
-    """P19 P18: a day the month does not have (same month, so the retirement month is unchanged), the date
-    written with dashes, or letters (which also sort after the work date, where there is one: P21)."""
-    day_wrong, dashed, letters = parts(d.take("ac01", people(d), count, rng), 3)
+    """P19 P18: a day the month does not have (same month, so the retirement month is unchanged; never for a
+    retiree born on the 1st, whose full age at retirement would change: R23), the date written with dashes, or
+    letters (which also sort after the work date, where there is one: P21)."""
+    day_wrong, dashed, letters = parts(d.take("ac01", people(d) & ~_retiree_born_on_1st(d), count, rng), 3)
     births = d.col("ac01", "aac006")
     d.set("ac01", day_wrong, "aac006", [impossible_day(b) for b in births[day_wrong]])
     d.set("ac01", dashed, "aac006", [f"{b[:4]}-{b[4:6]}-{b[6:]}" for b in births[dashed]])

@@ -1,4 +1,5 @@
-"""Defects of retirement records (ic10): R01–R17 of checks/ic10.yaml.
+"""Defects of retirement records (ic10): R01–R17 of checks/ic10.yaml (dates, categories, contribution months);
+the benefit, payment, account and certification rules of the same table are in dq.sample.defects_benefits.
 
 Every kind takes persons (so no other defect touches them) and breaks their ic10 row, or the ac01 fields the row
 is judged by. Clean retirement dates are 1sts of months; a defect keeps every other ic10 rule's verdict unless its
@@ -11,21 +12,23 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from dq.rules.params import load_params
 from dq.sample.defects_people import impossible_day, parts, people
 from dq.sample.draft import Draft
 from dq.sample.frames import frame
 from dq.sample.kinds import kind
-from dq.sample.people import dates
+from dq.sample.people import RETIRED, dates
 from dq.sample.period import (
     HORIZON, d8_int, d8_text, legal_ret_months, month_start, random_day_in, to_months, ym_text,
 )
-from dq.sample.reference import PARAMS_FILE, average_wage, unit_rate
+from dq.sample.reference import PARAMS_FILE, account_rate, average_wage, unit_rate
 
 
 @cache
-def _param(name: str) -> Any:
+def param(name: str) -> Any:
+    """A parameter of the sample city's file (national values with the province's over them)."""
     return load_params(PARAMS_FILE).values[name]
 
 
@@ -38,24 +41,26 @@ def full_years(birth_d8: np.ndarray, ref_d8: np.ndarray) -> np.ndarray:
     return (np.asarray(ref_d8).astype(np.int64) - np.asarray(birth_d8).astype(np.int64)) // 10000
 
 
-def retirees(d: Draft, *, categories: str | None = None) -> np.ndarray:
-    """Persons with a retirement record defects may target, by retirement category."""
+def retirees(d: Draft, *, categories: str | None = None, alive: bool | None = None) -> np.ndarray:
+    """Persons with a retirement record defects may target, by retirement category and survival."""
     pool = people(d) & (d.ic10_of >= 0)
     if categories is not None:
         pool &= np.isin(d.facts["aic161"].to_numpy(), tuple(categories))
+    if alive is not None:
+        pool &= (d.facts["status"].to_numpy() == RETIRED) == alive
     return pool
 
 
-def _ic10(d: Draft, column: str) -> np.ndarray:
+def ic10_column(d: Draft, column: str) -> np.ndarray:
     """A column of ic10 by person label (rows of people without a record are not meaningful)."""
     return d.col("ic10", column)[np.maximum(d.ic10_of, 0)]
 
 
-def _retire_d8(d: Draft) -> np.ndarray:
+def retire_d8(d: Draft) -> np.ndarray:
     return d8_int(dates(d.facts, "retire"))
 
 
-def _birth_d8(d: Draft) -> np.ndarray:
+def birth_d8(d: Draft) -> np.ndarray:
     """Clean birth dates (the facts': ac01 may already hold another defect's)."""
     return d8_int(dates(d.facts, "birth"))
 
@@ -64,14 +69,14 @@ def _work_months(d: Draft) -> np.ndarray:
     return to_months(dates(d.facts, "work"))
 
 
-def _new_rules_from() -> int:
+def new_rules_from() -> int:
     """The first retirement date the 国发〔2005〕38号 formulas (R23, R24) judge."""
-    return int(_param("account_pension_from").value)
+    return int(param("account_pension_from").value)
 
 
 def _before_new_rules(d: Draft) -> np.ndarray:
     """Retired before the new formulas, so R23 and R24 do not judge the months a defect changes."""
-    return (d.ic10_of >= 0) & (_retire_d8(d) < _new_rules_from())
+    return (d.ic10_of >= 0) & (retire_d8(d) < new_rules_from())
 
 
 def _set_months(d: Draft, rows: np.ndarray, deemed: np.ndarray, actual: np.ndarray) -> None:
@@ -105,7 +110,7 @@ def impossible_retirement_date(d: Draft, rng: np.random.Generator, count: int) -
     other_month = retirees(d) & ((retire_m - birth_m) % 12 != 0)
     later = d.period.months + HORIZON + 1 + rng.integers(0, 4, len(retire_m))
     later_d8 = d8_int(month_start(later))
-    same_age = full_years(_birth_d8(d), later_d8) == full_years(_birth_d8(d), _retire_d8(d))
+    same_age = full_years(birth_d8(d), later_d8) == full_years(birth_d8(d), retire_d8(d))
     this_year = (retire_m // 12 == d.period.year) & (retire_m < d.period.months)
     pool = retirees(d) & this_year & same_age
     future = d.take("ac01", pool, min(count // 2, int((pool & d.free("ac01")).sum())), rng)
@@ -121,7 +126,7 @@ def work_after_retirement(d: Draft, rng: np.random.Generator, count: int) -> Non
     date), for retirees without 视同 months (R14 does not apply). Every insurance relation of the person now began
     before the work did: W07."""
     has_work = ~np.isnat(dates(d.facts, "work"))
-    persons = d.take("ac01", retirees(d) & has_work & (_ic10(d, "aae200") == 0), count, rng)
+    persons = d.take("ac01", retirees(d) & has_work & (ic10_column(d, "aae200") == 0), count, rng)
     work = dates(d.facts, "retire")[persons] + rng.integers(1, 28, count).astype("m8[D]")
     d.set("ac01", persons, "aac007", d8_text(work))
     d.hit("ic10", d.ic10_of[persons], "R03", "R15")
@@ -140,7 +145,7 @@ def worker_recorded_as_cadre(d: Draft, rng: np.random.Generator, count: int) -> 
     judges today's age, holds)."""
     births = d.facts["birth_m"].to_numpy()
     as_cadre = legal_ret_months(births, np.zeros(len(births), bool), np.ones(len(births), bool))
-    workers = (d.col("ac01", "aac004") == "2") & ~np.isin(d.col("ac01", "aac012"), _param("cadre_identities").value)
+    workers = (d.col("ac01", "aac004") == "2") & ~np.isin(d.col("ac01", "aac012"), param("cadre_identities").value)
     retired_early = d.facts["retire_m"].to_numpy() < as_cadre
     pool = retirees(d, categories="2") & workers & retired_early & (as_cadre <= d.period.months)
     persons = d.take("ac01", pool, count, rng)
@@ -151,11 +156,11 @@ def worker_recorded_as_cadre(d: Draft, rng: np.random.Generator, count: int) -> 
 def ill_retirement_too_young(d: Draft, rng: np.random.Generator, count: int) -> None:
     """R06: someone who retired disabled at work (6, no minimum age) before 50 (men) or 45 (women) recorded as
     retired for illness (4), or a woman retired for illness before 50 recorded as a man (also P16)."""
-    age = full_years(_birth_d8(d), _retire_d8(d))
+    age = full_years(birth_d8(d), retire_d8(d))
     male = d.col("ac01", "aac004") == "1"
-    too_young = age < np.where(male, _param("ill_retire_age_male").value, _param("ill_retire_age_female").value)
+    too_young = age < np.where(male, param("ill_retire_age_male").value, param("ill_retire_age_female").value)
     disabled = retirees(d, categories="6") & too_young
-    women = retirees(d, categories="47") & (d.col("ac01", "aac004") == "2") & (age < _param("ill_retire_age_male").value)
+    women = retirees(d, categories="47") & (d.col("ac01", "aac004") == "2") & (age < param("ill_retire_age_male").value)
     persons = d.take("ac01", disabled | women, count, rng)
     recategorised, as_men = persons[disabled[persons]], persons[~disabled[persons]]
     d.set("ic10", d.ic10_of[recategorised], "aic161", "4")
@@ -173,13 +178,15 @@ def special_job_unproven(d: Draft, rng: np.random.Generator, count: int) -> None
 
 
 def retired_before_forty(d: Draft, rng: np.random.Generator, count: int) -> None:
-    """R08: a retirement (with its benefit start and assessment months) dated at 35–38, before 2006 and after the
-    work start; a normal retiree then also retired before statutory age (R05), and where the months held exceed
-    the shortened service, R15. Categories 2 and 6 only (R06, R07 would judge the others' ages)."""
+    """R08: a retirement (with its benefit start and assessment months) dated at 35–38, before 2006, after the
+    work start and in a year with an average wage; a normal retiree then also retired before statutory age (R05);
+    where the months held exceed the shortened service, R15; where the pension is more than 5 times that year's
+    average wage, R22. Categories 2 and 6 only (R06, R07 would judge the others' ages)."""
     birth_m = d.facts["birth_m"].to_numpy()
     early_m = birth_m + 12 * rng.integers(35, 39, len(birth_m)) + 1
     early_d8 = d8_int(month_start(early_m))
-    fits = (early_d8 < _new_rules_from()) & (early_d8 > d8_int(dates(d.facts, "work")))
+    wages_from = param("avg_wage_month").steps[0].start  # R22 judges only years the wage is given for
+    fits = (early_d8 < new_rules_from()) & (early_d8 > d8_int(dates(d.facts, "work"))) & (early_m // 12 >= wages_from)
     persons = d.take("ac01", retirees(d, categories="26") & fits, count, rng)
     rows = d.ic10_of[persons]
     d.set("ic10", rows, "aic162", d8_text(month_start(early_m[persons])))
@@ -188,13 +195,15 @@ def retired_before_forty(d: Draft, rng: np.random.Generator, count: int) -> None
     d.hit("ic10", rows, "R08")
     d.hit("ic10", rows[d.facts["aic161"].to_numpy()[persons] == "2"], "R05")
     d.hit("ic10", rows[_exceeds_service(d, persons, early_m[persons])], "R15")
+    too_high = d.col("ic10", "eic009")[rows] > 5 * average_wage(early_m[persons] // 12)
+    d.hit("ic10", rows[too_high], "R22")
 
 
 def birth_year_too_early(d: Draft, rng: np.random.Generator, count: int) -> None:
     """R09 P18: the birth year typed 16–20 years too early, so the person retired past 75 (never before 1900 or
     older than 105 today, never on 29 February: P19 and the other age rules hold)."""
-    birth = _birth_d8(d)
-    shift = 76 - full_years(birth, _retire_d8(d)) + rng.integers(0, 5, len(birth))
+    birth = birth_d8(d)
+    shift = 76 - full_years(birth, retire_d8(d)) + rng.integers(0, 5, len(birth))
     typed = birth - shift * 10000
     fits = (typed // 10000 >= max(1900, d.period.year - 105)) & (birth % 10000 != 229)
     persons = d.take("ac01", retirees(d) & fits, count, rng)
@@ -206,9 +215,9 @@ def birth_year_too_early(d: Draft, rng: np.random.Generator, count: int) -> None
 def too_few_contribution_months(d: Draft, rng: np.random.Generator, count: int) -> None:
     """R10: 视同 + 实际 months 1–24 short of the minimum, 视同 at most half of them (retired 1998–2005 in a
     monthly-pension category; fewer months keep R14 and R15)."""
-    checked_from = int(_param("min_contrib_check_from").value)
-    minimum = _param("min_contrib_months").steps[0].value
-    pool = retirees(d, categories="245679") & _before_new_rules(d) & (_retire_d8(d) >= checked_from)
+    checked_from = int(param("min_contrib_check_from").value)
+    minimum = param("min_contrib_months").steps[0].value
+    pool = retirees(d, categories="245679") & _before_new_rules(d) & (retire_d8(d) >= checked_from)
     persons = d.take("ac01", pool, count, rng)
     held = minimum - rng.integers(1, 25, count)
     deemed = np.minimum(d.col("ic10", "aae200")[d.ic10_of[persons]].astype(np.int64), held // 2)
@@ -219,7 +228,8 @@ def too_few_contribution_months(d: Draft, rng: np.random.Generator, count: int) 
 def benefit_before_retirement(d: Draft, rng: np.random.Generator, count: int) -> None:
     """R11: benefits start 1–12 months before the retirement month."""
     persons = d.take("ac01", retirees(d), count, rng)
-    d.set("ic10", d.ic10_of[persons], "aae210", ym_text(d.facts["retire_m"].to_numpy()[persons] - rng.integers(1, 13, count)))
+    before = d.facts["retire_m"].to_numpy()[persons] - rng.integers(1, 13, count)
+    d.set("ic10", d.ic10_of[persons], "aae210", ym_text(before))
     d.hit("ic10", d.ic10_of[persons], "R11")
 
 
@@ -234,7 +244,8 @@ def benefit_long_after_retirement(d: Draft, rng: np.random.Generator, count: int
 def assessed_before_retirement(d: Draft, rng: np.random.Generator, count: int) -> None:
     """R13: the assessment month 1–12 months before the retirement month."""
     persons = d.take("ac01", retirees(d), count, rng)
-    d.set("ic10", d.ic10_of[persons], "aae211", ym_text(d.facts["retire_m"].to_numpy()[persons] - rng.integers(1, 13, count)))
+    before = d.facts["retire_m"].to_numpy()[persons] - rng.integers(1, 13, count)
+    d.set("ic10", d.ic10_of[persons], "aae211", ym_text(before))
     d.hit("ic10", d.ic10_of[persons], "R13")
 
 
@@ -242,7 +253,7 @@ def deemed_months_beyond_start(d: Draft, rng: np.random.Generator, count: int) -
     """R14: 视同 months 1–24 more than the months from work start to the individual-contribution start (retired
     before 2006); where the months held now exceed the service, R15."""
     work_m = _work_months(d)
-    start = _months(_param("indiv_contrib_start_ym").value)
+    start = _months(param("indiv_contrib_start_ym").value)
     has_work = ~np.isnat(dates(d.facts, "work"))
     persons = d.take("ac01", retirees(d) & _before_new_rules(d) & has_work & (work_m < start), count, rng)
     rows = d.ic10_of[persons]
@@ -264,31 +275,43 @@ def months_beyond_service(d: Draft, rng: np.random.Generator, count: int) -> Non
     d.hit("ic10", rows, "R15")
 
 
-def contribution_detail_incomplete(d: Draft, rng: np.random.Generator, count: int) -> None:
-    """R16: the last 3–12 months before retirement are in the contribution detail (ac43, paid in full on the
-    average wage), the decades before are not: 实际 months and the detail disagree. Only retirements from 2007
-    (all 8 % account months, nothing from the unit) to before the account years (ic91), so no year's account
-    principal is compared with these rows."""
-    retire_m = d.facts["retire_m"].to_numpy()
-    window = (retire_m >= 2007 * 12) & (retire_m <= (d.period.year - 2) * 12)
-    persons = d.take("ac01", retirees(d) & window, count, rng)
-    spans = rng.integers(3, 13, count)
-    owner = np.repeat(persons, spans)
-    month = np.repeat(retire_m[persons], spans) - (np.arange(spans.sum()) - np.repeat(np.cumsum(spans) - spans, spans)) - 1
+def contribution_rows(d: Draft, owner: np.ndarray, month: np.ndarray, handled: np.ndarray,
+                      pay_type: str) -> pd.DataFrame:
+    """ac43 rows of 110 contributions of persons `owner` for months `month`, paid in full on the average wage on
+    the dates `handled`, at the retirement record's unit, numbered like the clean rows (label + 1). The account
+    share follows the account rate (from 1998 the unit's 3 points to 2005, domain.md §4.2)."""
     base = average_wage(month // 12)
     rate = unit_rate(month)
-    paid = d8_text(random_day_in(month, rng))
     personal, employer = np.round(base * 0.08, 2), np.round(base * rate, 2)
-    rows = frame("ac43", {
-        "row_id": d.next_labels("ac43", len(month)) + 1,  # numbered like the clean rows: label + 1
-        "aac001": d.col("ac01", "aac001")[owner],
+    unit_share = np.round(base * (account_rate(month // 12) - 0.08), 2)
+    from_unit = np.where(month >= _months(param("account_from").value), unit_share, 0.0)
+    paid = d8_text(handled)
+    return frame("ac43", {
+        "row_id": d.next_labels("ac43", len(month)) + 1, "aac001": d.col("ac01", "aac001")[owner],
         "aab001": d.col("ic10", "aab001")[d.ic10_of[owner]], "aae140": "110", "aae002": ym_text(month),
-        "aae003": ym_text(month), "aaa115": "10", "aae180": base, "aaa041": 0.08, "aaa042": rate,
-        "aae022": personal, "aae020": employer, "aae023": personal, "aae021": 0.0, "aae082": personal,
-        "aae080": employer, "aae083": personal, "aae081": 0.0, "aae078": "1", "ead131": paid, "aae017": "0",
+        "aae003": ym_text(month), "aaa115": pay_type, "aae180": base, "aaa041": 0.08, "aaa042": rate,
+        "aae022": personal, "aae020": employer, "aae023": personal, "aae021": from_unit, "aae082": personal,
+        "aae080": employer, "aae083": personal, "aae081": from_unit, "aae078": "1", "ead131": paid, "aae017": "0",
         "aae036": paid,
     })
-    d.append("ac43", rows)
+
+
+def months_before(ends: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """For each end month, the `spans` months before it (latest first), concatenated."""
+    within = np.arange(spans.sum()) - np.repeat(np.cumsum(spans) - spans, spans)
+    return np.repeat(ends, spans) - within - 1
+
+
+def contribution_detail_incomplete(d: Draft, rng: np.random.Generator, count: int) -> None:
+    """R16: the last 3–12 months before retirement are in the contribution detail (ac43), the decades before are
+    not: 实际 months and the detail disagree. Only retirements from 1999 to before the account years (ic91), so no
+    year's account principal is compared with these rows."""
+    retire_m = d.facts["retire_m"].to_numpy()
+    window = (retire_m >= 1999 * 12) & (retire_m <= (d.period.year - 2) * 12)
+    persons = d.take("ac01", retirees(d) & window, count, rng)
+    spans = rng.integers(3, 13, count)
+    month = months_before(retire_m[persons], spans)
+    d.append("ac43", contribution_rows(d, np.repeat(persons, spans), month, random_day_in(month, rng), "10"))
     d.hit("ic10", d.ic10_of[persons], "R16")
 
 
@@ -310,7 +333,7 @@ KINDS = (
     kind(work_after_retirement, "R03 R15 W07", "retirees"),
     kind(bad_retirement_category, "R04", "retirees", 3),
     kind(worker_recorded_as_cadre, "R05", "retirees"),
-    kind(retired_before_forty, "R08 R05 R15", "retirees"),
+    kind(retired_before_forty, "R08 R05 R15 R22", "retirees"),
     kind(birth_year_too_early, "R09 P18", "retirees"),
     kind(too_few_contribution_months, "R10", "retirees"),
     kind(benefit_before_retirement, "R11", "retirees"),

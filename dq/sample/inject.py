@@ -12,6 +12,7 @@ from zlib import crc32
 
 import numpy as np
 
+from dq.sample import defects_benefits
 from dq.sample import defects_insured as w
 from dq.sample import defects_people as p
 from dq.sample import defects_retirees
@@ -64,8 +65,8 @@ _CORE: tuple[DefectKind, ...] = (
     kind(p.clone_still_paying, "P09 W03", "ac02", 1),
     kind(p.passport_as_id_card, "P10", "ac01"),
     kind(p.missing_name, "P11", "ac01"),
-    kind(p.malformed_name, "P12", "ac01"),
-    kind(p.placeholder_name, "P13", "ac01", 5),
+    kind(p.malformed_name, "P12 R29", "ac01"),
+    kind(p.placeholder_name, "P13 R29", "ac01", 5),
     kind(p.missing_sex, "P14", "ac01"),
     kind(p.unknown_sex, "P15", "ac01"),
     kind(p.sex_swapped, "P16", "ac01"),
@@ -98,7 +99,7 @@ _CORE: tuple[DefectKind, ...] = (
     kind(w.retirement_flag_mismatch, "W18", "ac01"),
 )
 
-KINDS: tuple[DefectKind, ...] = (*_CORE, *defects_retirees.KINDS)
+KINDS: tuple[DefectKind, ...] = (*_CORE, *defects_retirees.KINDS, *defects_benefits.KINDS)
 
 
 def population_size(d: Draft, population: str) -> int:
