@@ -26,7 +26,6 @@ from dq.render.console import print_summary
 from dq.rules.loader import load_suite
 from dq.rules.params import PERIOD_NAMES, load_params
 from dq.rules.scopes import parameter_names
-from dq.sample.evolve import MONTHS
 from dq.schema import load_schema
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="dq — 社会保险数据质量稽核引擎")
@@ -99,8 +98,7 @@ def audit_command(
 
 
 MonthOption = Annotated[Optional[int], typer.Option(
-    "--month", min=0, max=MONTHS - 1,
-    help=f"演化中的城市的第几个月 (0 = --period 当月 … {MONTHS - 1}): 各经办机构整改部分问题, 出现新问题, 部分已整改的复发")]
+    "--month", min=0, help="演化中的城市的第几个月 (0 = --period 当月, 1 = 次月 …): 各经办机构整改部分问题, 出现新问题, 部分已整改的复发")]
 
 
 @app.command("sample")
@@ -144,7 +142,7 @@ def demo_command(
     url = f"duckdb:///{database.resolve()}"
     history = str(directory / DEFAULT_HISTORY_FILE)
     with user_errors():
-        with console.status(f"生成示例城市 ({persons:,} 人, {MONTHS} 个月) …"):
+        with console.status(f"生成逐月演化的示例城市 ({persons:,} 人) …"):
             months = evolving_city(persons, seed, "202410")
         for index, period in enumerate(months.periods):
             with console.status(f"第 {index + 1} 个月 {period}: 写入 {database} …"):

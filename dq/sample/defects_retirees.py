@@ -225,12 +225,17 @@ def too_few_contribution_months(d: Draft, rng: np.random.Generator, count: int) 
     d.hit("ic10", d.ic10_of[persons], "R10")
 
 
-def benefit_before_retirement(d: Draft, rng: np.random.Generator, count: int) -> None:
-    """R11: benefits start 1–12 months before the retirement month."""
+def _month_before_retirement(d: Draft, rng: np.random.Generator, count: int, column: str, rule: str) -> None:
+    """`column` (a YYYYMM month of ic10) of `count` retirees set 1–12 months before their retirement month."""
     persons = d.take("ac01", retirees(d), count, rng)
     before = d.facts["retire_m"].to_numpy()[persons] - rng.integers(1, 13, count)
-    d.set("ic10", d.ic10_of[persons], "aae210", ym_text(before))
-    d.hit("ic10", d.ic10_of[persons], "R11")
+    d.set("ic10", d.ic10_of[persons], column, ym_text(before))
+    d.hit("ic10", d.ic10_of[persons], rule)
+
+
+def benefit_before_retirement(d: Draft, rng: np.random.Generator, count: int) -> None:
+    """R11: benefits start 1–12 months before the retirement month."""
+    _month_before_retirement(d, rng, count, "aae210", "R11")
 
 
 def benefit_long_after_retirement(d: Draft, rng: np.random.Generator, count: int) -> None:
@@ -243,10 +248,7 @@ def benefit_long_after_retirement(d: Draft, rng: np.random.Generator, count: int
 
 def assessed_before_retirement(d: Draft, rng: np.random.Generator, count: int) -> None:
     """R13: the assessment month 1–12 months before the retirement month."""
-    persons = d.take("ac01", retirees(d), count, rng)
-    before = d.facts["retire_m"].to_numpy()[persons] - rng.integers(1, 13, count)
-    d.set("ic10", d.ic10_of[persons], "aae211", ym_text(before))
-    d.hit("ic10", d.ic10_of[persons], "R13")
+    _month_before_retirement(d, rng, count, "aae211", "R13")
 
 
 def deemed_months_beyond_start(d: Draft, rng: np.random.Generator, count: int) -> None:

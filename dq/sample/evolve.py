@@ -54,6 +54,9 @@ class EvolvingCity:
     def month(self, index: int) -> City:
         """The city as audited in month `index` (0 = the first), its manifest with the lifecycle of every
         finding against the month before."""
+        if not 0 <= index < len(self.periods):
+            raise InputFileError(f"示例城市只演化 {len(self.periods)} 个月 ({self.periods[0]}–{self.periods[-1]}): "
+                                 f"第 {index} 个月不存在, 可选 0–{len(self.periods) - 1}")
         city = city_of(self.draft, self.persons, self.seed, self.periods[index], self.schedule[index])
         city.manifest["month"] = index
         city.manifest["lifecycle"] = {
@@ -86,11 +89,15 @@ def evolving_city(persons: int, seed: int, period: str = "202410") -> EvolvingCi
 
 def _incident_branches(draft: Draft) -> np.ndarray:
     """Per incident (index 0: none), the branch of the first record it broke: the office that fixes it."""
+    firsts: dict[str, dict[int, int]] = {}  # table → incident → label of its first broken row there
+    for hit in draft.hits:
+        if len(hit.labels) and not any(hit.incident in seen for seen in firsts.values()):
+            firsts.setdefault(hit.table, {})[hit.incident] = int(hit.labels[0])
     frames = draft.frames()
     owner = np.full(len(draft.incidents), NO_BRANCH, dtype=object)
-    for hit in draft.hits:
-        if owner[hit.incident] == NO_BRANCH and len(hit.labels):
-            owner[hit.incident] = branches(frames, hit.table, hit.labels[:1])[0] or NO_BRANCH
+    for table, first in firsts.items():
+        found = branches(frames, table, np.fromiter(first.values(), dtype=np.int64))
+        owner[list(first)] = [branch or NO_BRANCH for branch in found]
     return owner
 
 
