@@ -25,6 +25,7 @@ from dq.rules.loader import load_suite
 from dq.rules.params import load_params
 from dq.run import execute_scan, open_source
 from dq.run.connect import connection
+from dq.sample import PARAMS_FILE
 from dq.schema import load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,7 +77,7 @@ def bare_scan_seconds(url: str, tables: list[str], runs: int) -> dict[str, float
 def audit_in_child(url: str, out_dir: Path, suite: Path) -> tuple[float, int, dict]:
     """Run `dq audit` as its own process: wall time, peak RSS (KiB) of that process, and its results.json."""
     command = [sys.executable, "-m", "dq.cli.main", "audit", "--db", url, "--out", str(out_dir), "--period", PERIOD,
-               "--suite", str(suite), "--history", str(out_dir / "history.sqlite")]
+               "--suite", str(suite), "--params", str(PARAMS_FILE), "--history", str(out_dir / "history.sqlite")]
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
@@ -92,7 +93,7 @@ def marginal_costs(url: str, suite_dir: Path, runs: int, top: int = 5) -> tuple[
     Estimate, for every rule: its single-rule scan minus the cheapest single-rule scan of the same table (which
     stands for the table's fixed cost: scan, branch join, grouping). Measured, for the `top` rules by that
     estimate: the table's full fused scan minus the same scan without the rule (costly: two full scans each)."""
-    suite, params = load_suite(suite_dir), load_params()
+    suite, params = load_suite(suite_dir), load_params(PARAMS_FILE)
     source = open_source(url)
     dialect = source.caps.name
     alone: list[tuple[float, str, str]] = []
@@ -135,9 +136,18 @@ def ensure_city(name: str, persons: int, seed: int, rebuild: bool) -> tuple[str,
     return url, json.loads(marker.read_text())
 
 
+def ground_truth_mismatches(results: dict, manifest: dict) -> dict[str, tuple[int, int]]:
+    """Rules whose audited violation count differs from the city's ground truth: {id: (audited, expected)}."""
+    truth = manifest["rules"]
+    audited = {rule["id"]: rule["violations"] for rule in results["rules"]}
+    return {r: (n, truth.get(r, {}).get("violations", 0)) for r, n in audited.items()
+            if n != truth.get(r, {}).get("violations", 0)}
+
+
 def bench_database(name: str, persons: int, seed: int, runs: int, rebuild: bool, suite: Path, marginal: bool) -> dict:
     url, build_seconds = ensure_city(name, persons, seed, rebuild)
     wall, peak_kib, results = audit_in_child(url, OUT / f"audit-{name}-{persons}", suite)
+    manifest = json.loads(manifest_path(name, persons).read_text(encoding="utf-8"))
     tables = sorted(results["run"]["tables"])
     bare = bare_scan_seconds(url, tables, runs)
     return {
@@ -149,6 +159,7 @@ def bench_database(name: str, persons: int, seed: int, runs: int, rebuild: bool,
         "ratio_dq_scans_to_bare": sum(results["run"]["tables"][t]["seconds"] for t in tables) / sum(bare.values()),
         "ratio_dq_wall_to_bare": wall / sum(bare.values()),
         "suite": str(suite), "rules": len(load_suite(suite).implemented()),
+        "ground_truth_mismatches": ground_truth_mismatches(results, manifest),
     } | dict(zip(("marginal_estimates", "marginal_top_rules"), marginal_costs(url, suite, runs) if marginal else ([], [])))
 
 
@@ -156,6 +167,9 @@ def report(figures: dict) -> None:
     print(f"\n== {figures['database']} · {figures['persons']:,} persons · {figures['rules']} rules ({figures['suite']})")
     print(f"build: {figures['build_seconds']}")
     print(f"dq audit (whole process): {figures['dq_wall_seconds']:.1f} s, peak RSS {figures['dq_peak_rss_mib']:.0f} MiB")
+    wrong = figures["ground_truth_mismatches"]
+    print("every rule's count equals the ground truth" if not wrong else f"counts differing from the ground truth "
+          f"(audited, expected): {wrong}")
     print(f"bare scan of the same tables: {figures['bare_total_seconds']:.2f} s")
     print(f"ratio dq scans / bare scan: {figures['ratio_dq_scans_to_bare']:.2f}x   "
           f"dq whole process / bare scan: {figures['ratio_dq_wall_to_bare']:.2f}x")

@@ -105,3 +105,18 @@ def build_ic90(rng: np.random.Generator, facts: pd.DataFrame, ac01: pd.DataFrame
         "yac250": np.where(inward, other, None), "aae035": d8_text(when),
     })
 
+
+def settle_transfers(ic90: pd.DataFrame, ic91: pd.DataFrame) -> pd.DataFrame:
+    """Transfers out carry the personal account as stored in the transfer year (opening balance + that year's
+    principal + interest, Z10) where ic91 holds that year; the fund total stays personal + pooled (Z08)."""
+    ic90 = ic90.copy()
+    stored = ic91.set_index(["aac001", "aae001"])
+    stored = stored["aic200"] + stored["zzb001"] + stored["zzb002"]
+    year = pd.to_numeric(ic90["aae035"].str[:4])
+    lookup = pd.MultiIndex.from_arrays([ic90["aac001"], year])
+    balance = pd.Series(stored.reindex(lookup).to_numpy(), index=ic90.index)
+    settled = (ic90["eac071"] == "1") & balance.notna()
+    ic90.loc[settled, "aic083"] = balance[settled].round(2)
+    ic90["aic102"] = (ic90["aic083"] + ic90["aic103"]).round(2)
+    return ic90
+

@@ -10,7 +10,7 @@ from zlib import crc32
 import numpy as np
 import pandas as pd
 
-from dq.sample.accounts import build_ic90, build_ic91
+from dq.sample.accounts import build_ic90, build_ic91, settle_transfers
 from dq.sample.benefits import build_benefits, retirement_accounts
 from dq.sample.draft import Draft
 from dq.sample.inject import inject_all
@@ -59,18 +59,22 @@ def clean_draft(persons: int, seed: int, period: str = "202410") -> Draft:
         "aa10": build_aa10(), "aa_param": build_aa_param(audit), "ab01": units.ab01, "ab07": insured.ab07,
         "ac01": people.ac01, "ac02": insured.ac02, "ac04": insured.ac04, "ac43": insured.ac43,
         "ic10": benefits.ic10, "ac61": benefits.ac61, "ac82": benefits.ac82, "ac26": benefits.ac26,
-        "ac62": benefits.ac62, "ic90": build_ic90(rng("transfers"), people.facts, people.ac01, insured.ac02,
-                                                  insured.owner, audit),
+        "ac62": benefits.ac62,
         "ic91": build_ic91(rng("accounts"), people.facts, people.ac01, audit,
                            retirement_accounts(benefits, people.ac01["aac001"].to_numpy())),
         "ac90": benefits.ac90,
         "ext_death": benefits.ext_death,
     }
+    tables["ic90"] = settle_transfers(build_ic90(rng("transfers"), people.facts, people.ac01, insured.ac02,
+                                                 insured.owner, audit), tables["ic91"])
     retirees = np.flatnonzero(np.isin(facts["status"].to_numpy(), (RETIRED, DEAD_RETIRED)))
     ic10_of = np.full(persons, -1, dtype=np.int64)
     ic10_of[retirees] = np.arange(len(retirees))
     draft = Draft(audit, tables, facts, insured.owner, ic10_of, units.reserve, people.reserve)
     draft.claim("ab07", insured.protected_ab07)
+    # The transfer kinds keep these persons' relations and contributions as the clean city has them (Z06, Z09,
+    # Z11–Z13 read them); no other kind may change them.
+    draft.claim("ac01", np.flatnonzero(people.ac01["aac001"].isin(tables["ic90"]["aac001"]).to_numpy()))
     return draft
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from dq.sample.defects_retirees import (
-    birth_d8, contribution_rows, full_years, ic10_column, months_before, new_rules_from, param, retire_d8, retirees,
+    birth_d8, contribution_rows, full_years, months_before, new_rules_from, param, retire_d8, retirees,
 )
 from dq.sample.defects_people import parts
 from dq.sample.draft import Draft

@@ -278,10 +278,10 @@ def months_beyond_service(d: Draft, rng: np.random.Generator, count: int) -> Non
 
 
 def contribution_rows(d: Draft, owner: np.ndarray, month: np.ndarray, handled: np.ndarray,
-                      pay_type: str) -> pd.DataFrame:
+                      pay_type: str, units: np.ndarray | None = None) -> pd.DataFrame:
     """ac43 rows of 110 contributions of persons `owner` for months `month`, paid in full on the average wage on
-    the dates `handled`, at the retirement record's unit, numbered like the clean rows (label + 1). The account
-    share follows the account rate (from 1998 the unit's 3 points to 2005, domain.md §4.2)."""
+    the dates `handled`, at `units` (default: the retirement record's unit), numbered like the clean rows (label +
+    1). The account share follows the account rate (from 1998 the unit's 3 points to 2005, domain.md §4.2)."""
     base = average_wage(month // 12)
     rate = unit_rate(month)
     personal, employer = np.round(base * 0.08, 2), np.round(base * rate, 2)
@@ -290,7 +290,7 @@ def contribution_rows(d: Draft, owner: np.ndarray, month: np.ndarray, handled: n
     paid = d8_text(handled)
     return frame("ac43", {
         "row_id": d.next_labels("ac43", len(month)) + 1, "aac001": d.col("ac01", "aac001")[owner],
-        "aab001": d.col("ic10", "aab001")[d.ic10_of[owner]], "aae140": "110", "aae002": ym_text(month),
+        "aab001": d.col("ic10", "aab001")[d.ic10_of[owner]] if units is None else units, "aae140": "110", "aae002": ym_text(month),
         "aae003": ym_text(month), "aaa115": pay_type, "aae180": base, "aaa041": 0.08, "aaa042": rate,
         "aae022": personal, "aae020": employer, "aae023": personal, "aae021": from_unit, "aae082": personal,
         "aae080": employer, "aae083": personal, "aae081": from_unit, "aae078": "1", "ead131": paid, "aae017": "0",

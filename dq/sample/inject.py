@@ -12,7 +12,7 @@ from zlib import crc32
 
 import numpy as np
 
-from dq.sample import defects_benefits
+from dq.sample import defects_benefits, defects_dependents, defects_transfers
 from dq.sample import defects_insured as w
 from dq.sample import defects_people as p
 from dq.sample import defects_retirees
@@ -99,7 +99,8 @@ _CORE: tuple[DefectKind, ...] = (
     kind(w.retirement_flag_mismatch, "W18", "ac01"),
 )
 
-KINDS: tuple[DefectKind, ...] = (*_CORE, *defects_retirees.KINDS, *defects_benefits.KINDS)
+KINDS: tuple[DefectKind, ...] = (*_CORE, *defects_retirees.KINDS, *defects_benefits.KINDS, *defects_dependents.KINDS,
+                               *defects_transfers.KINDS)
 
 
 def population_size(d: Draft, population: str) -> int:
