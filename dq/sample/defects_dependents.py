@@ -80,7 +80,7 @@ def _days(d8: np.ndarray) -> np.ndarray:
     return np.array([f"{t[:4]}-{t[4:6]}-{t[6:]}" for t in d8], dtype="M8[D]")
 
 
-def _fresh_ids(d: Draft, rng: np.random.Generator, birth: np.ndarray, male: np.ndarray) -> np.ndarray:
+def fresh_ids(d: Draft, rng: np.random.Generator, birth: np.ndarray, male: np.ndarray) -> np.ndarray:
     """Valid 18-digit numbers nobody in ac01, ac62 or the death list has, compared as the rules' upper18 does (a
     legacy 15-digit number is the same person as its 18-digit form; a clash would fail F11–F13)."""
     taken = _bodies(np.concatenate([d.col("ac01", "aac002"), d.col("ac62", "aac002_gy"), d.col("ext_death", "id_no")]))
@@ -117,7 +117,7 @@ def _add(d: Draft, rng: np.random.Generator, deceased: np.ndarray, relation: str
         "aaz257": join_text("GYF", np.char.zfill(labels.astype(str), 9)),
         "aac111": d.col("ac01", "aac001")[deceased],
         "aac001_gy": np.full(size, None, dtype=object),
-        "aac002_gy": _fresh_ids(d, rng, birth, male), "aac003_gy": chinese_names(rng, size),
+        "aac002_gy": fresh_ids(d, rng, birth, male), "aac003_gy": chinese_names(rng, size),
         "aac004_gy": np.where(male, "1", "2").astype(object), "aac006_gy": d8_text(birth).astype(object),
         "aae144": np.full(size, relation, dtype=object),
         "yac520": np.where((relation == CHILD) | aged, "0", "1").astype(object),
@@ -260,7 +260,7 @@ def dependent_of_two(d: Draft, rng: np.random.Generator, count: int) -> None:
     unable to work, so F07 stays silent where the age does not fit the other deceased)."""
     deceased = _hosts(d, rng, 2 * count)
     birth = _birth(d, deceased[:count])
-    numbers = _fresh_ids(d, rng, birth, ~_male(d, deceased[:count]))
+    numbers = fresh_ids(d, rng, birth, ~_male(d, deceased[:count]))
     names = chinese_names(rng, count)
 
     def edit(rows: dict[str, np.ndarray]) -> None:

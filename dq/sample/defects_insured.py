@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dq.sample.defects_people import parts, people
+from dq.sample.defects_people import living, parts, people
 from dq.sample.draft import Draft
 from dq.sample.frames import join_text
 from dq.sample.people import ACTIVE, CONTINUING, STOPPED, dates
@@ -87,11 +87,12 @@ def insured_before_work(d: Draft, rng: np.random.Generator, count: int) -> None:
 
 def bad_first_month(d: Draft, rng: np.random.Generator, count: int) -> None:
     """W08: month 13 of the first insured year (only where the segment began in a later year, so W09 holds),
-    or a future month (then the segment began before it too: W09)."""
+    or a future month (then the segment began before it too: W09). Only of living persons (X03)."""
     first = d.col("ac02", "aac049")
     later_year = np.array([f is not None and s[:4] > f[:4] for f, s in zip(first, d.col("ac02", "aac030"))])
-    month13 = d.take_relations(relations(d) & later_year, (count + 1) // 2, rng)
-    future = d.take_relations(relations(d), count // 2, rng)
+    alive = living(d)[d.owner]
+    month13 = d.take_relations(relations(d) & alive & later_year, (count + 1) // 2, rng)
+    future = d.take_relations(relations(d) & alive, count // 2, rng)
     d.set("ac02", month13, "aac049", [f[:4] + "13" for f in first[month13]])
     d.set("ac02", future, "aac049", ym_text(d.period.months + rng.integers(6, 19, len(future))))
     d.hit("ac02", month13, "W08")

@@ -23,6 +23,12 @@ def people(d: Draft, *, citizens: bool = True) -> np.ndarray:
     return pool
 
 
+def living(d: Draft) -> np.ndarray:
+    """Persons the clean city holds alive: a defect of birth dates, first insured months or a second
+    registration must not meet a death date (X02, X03) or the death list (M02)."""
+    return np.isnat(dates(d.facts, "death"))
+
+
 def numbers_ending(d: Draft, suffix: str) -> np.ndarray:
     return d.tables["ac01"]["aac002"].str.endswith(suffix, na=False).to_numpy()
 
@@ -142,10 +148,11 @@ def _clone(d: Draft, originals: np.ndarray, numbers: list[str], active: bool) ->
 
 
 def _cloneable(d: Draft) -> np.ndarray:
-    """Persons with a 110 relation listed first and a work date (a clone must not fail P20 or W07)."""
+    """Living persons with a 110 relation listed first and a work date (a clone must not fail P20 or W07, nor
+    M02: the clone is alive)."""
     first = d.first_relation()
     first_scheme = np.where(first >= 0, d.col("ac02", "aae140")[np.maximum(first, 0)], "")
-    return people(d) & (first_scheme == "110") & (d.facts["status"].to_numpy() != RESIDENT)
+    return people(d) & living(d) & (first_scheme == "110") & (d.facts["status"].to_numpy() != RESIDENT)
 
 
 def registered_twice(d: Draft, rng: np.random.Generator, count: int) -> None:
@@ -263,7 +270,7 @@ def invalid_birth(d: Draft, rng: np.random.Generator, count: int) -> None:
     """P19 P18: a day the month does not have (same month, so the retirement month is unchanged; never for a
     retiree born on the 1st, whose full age at retirement would change: R23), the date written with dashes, or
     letters (which also sort after the work date, where there is one: P21)."""
-    day_wrong, dashed, letters = parts(d.take("ac01", people(d) & ~_retiree_born_on_1st(d), count, rng), 3)
+    day_wrong, dashed, letters = parts(d.take("ac01", people(d) & living(d) & ~_retiree_born_on_1st(d), count, rng), 3)
     births = d.col("ac01", "aac006")
     d.set("ac01", day_wrong, "aac006", [impossible_day(b) for b in births[day_wrong]])
     d.set("ac01", dashed, "aac006", [f"{b[:4]}-{b[4:6]}-{b[6:]}" for b in births[dashed]])

@@ -12,11 +12,12 @@ from zlib import crc32
 
 import numpy as np
 
-from dq.sample import defects_benefits, defects_dependents, defects_transfers
+from dq.sample import defects_benefits, defects_deceased, defects_dependents, defects_transfers
 from dq.sample import defects_insured as w
 from dq.sample import defects_people as p
 from dq.sample import defects_retirees
 from dq.sample import defects_units as u
+from dq.sample.defects_retirees import param
 from dq.sample.draft import Draft
 from dq.sample.kinds import DefectKind, kind
 
@@ -100,12 +101,14 @@ _CORE: tuple[DefectKind, ...] = (
 )
 
 KINDS: tuple[DefectKind, ...] = (*_CORE, *defects_retirees.KINDS, *defects_benefits.KINDS, *defects_dependents.KINDS,
-                               *defects_transfers.KINDS)
+                               *defects_transfers.KINDS, *defects_deceased.KINDS)
 
 
 def population_size(d: Draft, population: str) -> int:
     if population == "retirees":
         return int((d.col("ac01", "aac084") == "1").sum())
+    if population == "deceased":
+        return int((d.col("ac01", "aac060") == param("dead").value).sum())
     if population == "paying110":
         return int(((d.col("ac02", "aae140") == "110") & (d.col("ac02", "aac031") == "1")).sum())
     return len(d.tables[population])

@@ -16,7 +16,7 @@ from dq.sample.draft import Draft
 class DefectKind:
     inject: Callable[[Draft, np.random.Generator, int], None]
     rules: tuple[str, ...]  # every rule this kind can make fail
-    population: str  # what RATE applies to: a table, or 'retirees' / 'paying110'
+    population: str  # what RATE applies to: a table, or 'retirees' / 'paying110' / 'deceased'
     minimum: int = 2
 
     @property
