@@ -65,7 +65,7 @@ def test_missing_table_is_named(tmp_path: Path) -> None:
 
     sa.create_engine(empty).connect().close()
     result = runner.invoke(app, ["audit", "--db", empty, "--out", str(tmp_path / "out")])
-    assert result.exit_code == 2 and "缺少表: aa10, ab01, ab07" in result.output
+    assert result.exit_code == 2 and "缺少表: aa10, aa_param, ab01, ab07" in result.output
     assert not (tmp_path / "out").exists()
 
 
@@ -77,7 +77,7 @@ def test_bad_period_is_rejected(small_sqlite: str, tmp_path: Path) -> None:
 def test_plan_prints_every_query_with_its_rules() -> None:
     result = invoke("plan", "--dialect", "mariadb")
     assert result.exit_code == 0
-    assert "-- 表 ac01: 1 条查询, 服务 28 条规则" in result.output and "COLLATE utf8mb4_bin" in result.output
+    assert "-- 表 ac01: 1 条查询, 服务 39 条规则" in result.output and "COLLATE utf8mb4_bin" in result.output
 
 
 def test_rules_show_gives_predicate_and_fix() -> None:

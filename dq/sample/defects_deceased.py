@@ -1,23 +1,27 @@
-"""Defects of deceased persons and of the external death list: X01–X08, X13 (checks/ac01_deceased.yaml) and M01,
-M02 (checks/ac01_fraud.yaml), all on the person record (ac01).
+"""Defects of deceased persons, the external death list and payments after a death: X01–X08, X13, M01, M02 on
+the person record (checks/ac01_deceased.yaml, checks/ac01_fraud.yaml) and X10, X11, M03, M04, M12 on payments
+(checks/ac82.yaml).
 
 The clean city's deceased are mostly hosts of dependents or retirees whose benefit records read their death date
-(F, X09), so most kinds first register a clean death of a living person — status dead (AAC060), a death date
-after the end of his insurance, a 生存状态变更 record (ac26) with its certificate — and then break one part of it.
-Who dies depends on the rule: a person whose relations all ended (no rule of an active worker or a retiree reads
-him), a worker still paying (X07), a retiree still paid (X08, and X07 where a relation is still normal). A docstring names every rule its change fails.
+(F, X09), so most person kinds first register a clean death of a living person — status dead (AAC060), a death
+date after the end of his insurance, a 生存状态变更 record (ac26) with its certificate — and then break one part
+of it. Who dies depends on the rule: a person whose relations all ended (no rule of an active worker or a retiree
+reads him), a worker still paying (X07), a retiree still paid (X08, and X07 where a relation is still normal).
+Payment kinds append ac82 rows to retirees the clean city holds dead, outside the audit months (R-rules compare
+the audit month's payments). A docstring names every rule its change fails.
 """
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from dq.sample.defects_dependents import fresh_ids
+from dq.sample.defects_dependents import fresh_ids, id_bodies
 from dq.sample.defects_people import impossible_day, parts, people
 from dq.sample.defects_retirees import param
 from dq.sample.draft import Draft
 from dq.sample.frames import digits_text, frame, join_text, member
 from dq.sample.kinds import kind
-from dq.sample.people import ACTIVE, STOPPED, dates
+from dq.sample.people import ACTIVE, DEAD_RETIRED, STOPPED, dates
 from dq.sample.period import add_years, d8_text, month_start, random_day_in, to_months, ym_text
 
 def _alive(d: Draft) -> np.ndarray:
@@ -151,14 +155,20 @@ def dead_still_insured(d: Draft, rng: np.random.Generator, count: int) -> None:
 def dead_still_paid(d: Draft, rng: np.random.Generator, count: int) -> None:
     """X08 and X07: a retiree's death registered (certified), his benefit still payable (AAE116 1) and his
     relations, still in normal insurance as every retiree's are, not ended either. Only retirees with an account
-    of their own (M13 reads the dead among shared ones)."""
+    of their own (M13 reads the dead among shared ones). His payments of the months after the death are paid
+    (M03), to him as payee (M12)."""
     shared = _shared_accounts(d)
     paid = d.ic10_of >= 0
     paid[paid] = (d.col("ic10", "aae116")[d.ic10_of[paid]] == "1") & ~shared[d.ic10_of[paid]]
     persons = d.take("ac01", _mortal(d) & paid, count, rng)
-    _register_death(d, rng, persons, _death_days(d, rng, persons))
+    death = _death_days(d, rng, persons)
+    _register_death(d, rng, persons, death)
     d.hit("ac01", persons, "X08")
     d.hit("ac01", persons[_normal_relation(d)[persons]], "X07")
+    after = _paid_after(d, persons, death)
+    d.hit("ac82", after, "M03")
+    own = id_bodies(d.col("ac82", "aae136")[after]) == id_bodies(d.col("ac01", "aac002")[_payee_of(d, after)])
+    d.hit("ac82", after[own], "M12")
 
 
 def _shared_accounts(d: Draft) -> np.ndarray:
@@ -201,6 +211,131 @@ def listed_alive(d: Draft, rng: np.random.Generator, count: int) -> None:
     d.hit("ac01", persons, "M02")
 
 
+def _payee_of(d: Draft, payments: np.ndarray) -> np.ndarray:
+    """The ac01 label of each payment's person (AC82.AAC001)."""
+    return pd.Index(d.col("ac01", "aac001")).get_indexer(d.col("ac82", "aac001")[payments])
+
+
+def _paid_after(d: Draft, persons: np.ndarray, death: np.ndarray) -> np.ndarray:
+    """ac82 labels of the persons' positive payments made for months after their death month."""
+    month = pd.Series(to_months(death), index=d.col("ac01", "aac001")[persons])
+    numbers = d.col("ac82", "aac001")
+    mine = np.flatnonzero(member(numbers, month.index.to_numpy()))
+    paid = (d.col("ac82", "aae117")[mine] == "1") & (d.col("ac82", "aae019")[mine].astype(float) > 0)
+    later = np.array([_month_of(ym) for ym in d.col("ac82", "aae003")[mine]]) > month.reindex(numbers[mine]).to_numpy()
+    return mine[paid & later]
+
+
+def _month_of(ym: str) -> int:
+    return int(ym[:4]) * 12 + int(ym[4:6]) - 1
+
+
+def _on_death_list(d: Draft, persons: np.ndarray) -> np.ndarray:
+    return member(id_bodies(d.col("ac01", "aac002")[persons]), id_bodies(d.col("ext_death", "id_no")))
+
+
+def _unchanged_dead(d: Draft) -> np.ndarray:
+    """The clean city's dead whose ac01 record no kind changed: free ones and hosts of new dependents (F kinds
+    add ac62 rows only)."""
+    hosted = d.used.get("ac62_hosts", np.zeros(len(d.tables["ac01"]), np.int8)) > 0
+    return people(d) & ~_alive(d) & (d.free("ac01") | hosted)
+
+
+def _dead_retirees(d: Draft, rng: np.random.Generator, count: int, last_month: int, first_month: int = 0) -> np.ndarray:
+    """Unchanged dead retirees (their benefit stopped) who died between `first_month` and `last_month` (so
+    their new payments never fall in the audit months the benefit rules compare); each serves one payment kind
+    (X11 groups a person's payments of one item)."""
+    death = to_months(dates(d.facts, "death"))
+    pool = _unchanged_dead(d) & _status(d, DEAD_RETIRED) & (death >= first_month) & (death <= last_month)
+    paid = d.used.setdefault("ac82_persons", np.zeros(len(d.tables["ac01"]), bool))
+    candidates = np.flatnonzero(pool & ~paid)
+    if len(candidates) < count:
+        raise RuntimeError(f"只有 {len(candidates)} 名死亡的离退休人员可注入支付缺陷, 需要 {count}")
+    chosen = np.sort(rng.choice(candidates, size=count, replace=False))
+    d.claim("ac01", chosen)
+    paid[chosen] = True
+    return chosen
+
+
+def _payments(d: Draft, rng: np.random.Generator, persons: np.ndarray, month: np.ndarray, item: str,
+              amount: np.ndarray, payee: np.ndarray | None) -> np.ndarray:
+    """Append one paid ac82 row per person for `month` (indices) of benefit item `item`, to the retirement
+    record's account, numbered like the clean rows (label + 1)."""
+    record = d.ic10_of[persons]
+    size = len(persons)
+    paid = random_day_in(month, rng)
+    return d.append("ac82", frame("ac82", {
+        "aaz220": d.next_labels("ac82", size) + 1, "aac001": d.col("ac01", "aac001")[persons],
+        "aae002": ym_text(month), "aae003": ym_text(month), "aaa036": item, "aaa088": "1", "aae019": amount,
+        "aae145": "11", "aae010": d.col("ic10", "aae010")[record], "aae133": d.col("ac01", "aac003")[persons],
+        "aae136": payee, "aae117": "1", "aae036": d8_text(paid),
+    }))
+
+
+def _funeral_cap(d: Draft, month: np.ndarray) -> np.ndarray:
+    """The funeral subsidy's cap for payments of `month` (indices): funeral_subsidy_months of the previous
+    year's monthly resident income (the city's aa_param; NaN before its first year)."""
+    income = pd.Series(d.col("aa_param", "resident_income"), index=d.col("aa_param", "aae001"))
+    return param("funeral_subsidy_months").value * income.reindex(month // 12 - 1).to_numpy()
+
+
+def funeral_over_cap(d: Draft, rng: np.random.Generator, count: int) -> None:
+    """X10: a funeral subsidy paid in the death month above twice last year's monthly resident income, or a
+    lump survivor benefit recorded negative (no payee: a relative collected it)."""
+    rule_from = _month_of(str(param("survivor_rule_from").value))
+    persons = _dead_retirees(d, rng, count, d.period.months - 2, rule_from)
+    month = to_months(dates(d.facts, "death")[persons])
+    over, negative = parts(np.arange(count), 2)
+    amount = np.round(_funeral_cap(d, month) + rng.uniform(100, 2000, count), 2)
+    amount[negative] = -np.round(rng.uniform(100, 2000, len(negative)), 2)
+    items = np.where(np.isin(np.arange(count), negative), param("survivor_lump_items").value[0],
+                     param("funeral_subsidy_items").value[0])
+    labels = np.concatenate([_payments(d, rng, persons[w], month[w], item, amount[w], None)
+                             for w, item in ((over, items[0]), (negative, items[-1])) if len(w)])
+    d.hit("ac82", labels, "X10")
+
+
+def funeral_paid_twice(d: Draft, rng: np.random.Generator, count: int) -> None:
+    """X11: the funeral subsidy (within its cap) paid twice in the death month (both payments fail)."""
+    persons = _dead_retirees(d, rng, count, d.period.months - 2)
+    month = to_months(dates(d.facts, "death")[persons])
+    amount = np.round(np.nan_to_num(_funeral_cap(d, month), nan=3000.0) * 0.5, 2)
+    item = param("funeral_subsidy_items").value[0]
+    d.hit("ac82", np.concatenate([_payments(d, rng, persons, month, item, amount, None) for _ in range(2)]), "X11")
+
+
+def paid_after_death_unrecovered(d: Draft, rng: np.random.Generator, count: int) -> None:
+    """M04, M03 and M12: one to three monthly pensions paid into a dead retiree's account after his death month,
+    to him as payee, his benefit since stopped and nothing recovered; M01 too where the cremation list names him
+    (the clean list dates the death as ac01 does)."""
+    persons = _dead_retirees(d, rng, count, d.period.months - 5)
+    spans = rng.integers(1, 4, count)
+    owner = np.repeat(persons, spans)
+    start = to_months(dates(d.facts, "death")[owner]) + 1
+    month = start + np.arange(len(owner)) - np.repeat(np.cumsum(spans) - spans, spans)
+    amount = np.round(rng.uniform(1500, 4000, len(owner)), 2)
+    labels = _payments(d, rng, owner, month, "011", amount, d.col("ac01", "aac002")[owner])
+    d.hit("ac82", labels, "M04", "M03", "M12")
+    d.hit("ac01", persons[_on_death_list(d, persons)], "M01")
+
+
+def payee_dead(d: Draft, rng: np.random.Generator, count: int) -> None:
+    """M12: a living retiree's latest payment collected under the number of someone who died before that month."""
+    paid = d.ic10_of >= 0
+    paid[paid] = d.col("ic10", "aae116")[d.ic10_of[paid]] == "1"
+    retirees = d.take("ac01", people(d) & _alive(d) & paid, count, rng)
+    dead = np.flatnonzero(_unchanged_dead(d) & (to_months(dates(d.facts, "death")) < d.period.months - 1))
+    if len(dead) < count:
+        raise RuntimeError(f"只有 {len(dead)} 名死亡人员可作冒领领取人缺陷, 需要 {count}")
+    dead = np.sort(rng.choice(dead, size=count, replace=False))
+    d.claim("ac01", dead)
+    numbers = d.col("ac82", "aac001")
+    latest = pd.Series(np.arange(len(numbers))).groupby(numbers).max()
+    rows = latest.reindex(d.col("ac01", "aac001")[retirees]).to_numpy()
+    d.set("ac82", rows, "aae136", d.col("ac01", "aac002")[dead])
+    d.hit("ac82", rows, "M12")
+
+
 KINDS = (
     kind(bad_death_date, "X01", "deceased"),
     kind(death_before_birth, "X02 X03", "deceased"),
@@ -213,4 +348,8 @@ KINDS = (
     kind(centenarian_alive, "X13", "deceased"),
     kind(listed_and_paid, "M01 M02", "deceased"),
     kind(listed_alive, "M02", "deceased"),
+    kind(funeral_over_cap, "X10", "deceased"),
+    kind(funeral_paid_twice, "X11", "deceased", 1),
+    kind(paid_after_death_unrecovered, "M04 M03 M12", "deceased"),
+    kind(payee_dead, "M12", "deceased"),
 )

@@ -83,16 +83,16 @@ def _days(d8: np.ndarray) -> np.ndarray:
 def fresh_ids(d: Draft, rng: np.random.Generator, birth: np.ndarray, male: np.ndarray) -> np.ndarray:
     """Valid 18-digit numbers nobody in ac01, ac62 or the death list has, compared as the rules' upper18 does (a
     legacy 15-digit number is the same person as its 18-digit form; a clash would fail F11–F13)."""
-    taken = _bodies(np.concatenate([d.col("ac01", "aac002"), d.col("ac62", "aac002_gy"), d.col("ext_death", "id_no")]))
+    taken = id_bodies(np.concatenate([d.col("ac01", "aac002"), d.col("ac62", "aac002_gy"), d.col("ext_death", "id_no")]))
     factory, numbers = IdFactory(rng), np.empty(len(birth), dtype=object)
     pending = np.arange(len(birth))
     while len(pending):
         numbers[pending] = factory.issue(d8_int(birth[pending]), male[pending])
-        pending = pending[member(_bodies(numbers[pending]), taken)]
+        pending = pending[member(id_bodies(numbers[pending]), taken)]
     return numbers
 
 
-def _bodies(numbers: np.ndarray) -> np.ndarray:
+def id_bodies(numbers: np.ndarray) -> np.ndarray:
     """The 17-character body of each number as the rules' upper18 compares it: a 15-digit one upgraded (born in
     the 1900s), others trimmed and upper-cased; "" for no number."""
     return np.array([("" if not isinstance(n, str) else n[:6] + "19" + n[6:] if len(n) == 15 and n.isdigit()
@@ -284,7 +284,7 @@ def dependent_dead(d: Draft, rng: np.random.Generator, count: int) -> None:
     here, not even under his legacy 15-digit number (F12 would fail too), each listed person used once (or F11
     would fail too)."""
     used = d.used.setdefault("ext_death", np.zeros(len(d.tables["ext_death"]), bool))
-    strangers = np.flatnonzero(~member(_bodies(d.col("ext_death", "id_no")), _bodies(d.col("ac01", "aac002"))) & ~used)
+    strangers = np.flatnonzero(~member(id_bodies(d.col("ext_death", "id_no")), id_bodies(d.col("ac01", "aac002"))) & ~used)
     if len(strangers) < count:
         raise RuntimeError(f"死亡名单中只有 {len(strangers)} 名未参保人员可作供养亲属缺陷, 需要 {count}")
     picked = np.sort(rng.choice(strangers, size=count, replace=False))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from dq.rules.macros import PLACEHOLDER_DATES
 from dq.sample import codes
 from dq.sample.draft import Draft
-from dq.sample.frames import join_text
+from dq.sample.frames import join_text, member
 from dq.sample.people import RESIDENT, dates
 from dq.sample.period import add_years, d8_int, d8_text, month_start
 
@@ -295,16 +296,18 @@ def missing_work_date(d: Draft, rng: np.random.Generator, count: int) -> None:
 
 
 def work_on_birthday(d: Draft, rng: np.random.Generator, count: int) -> None:
-    """P21 P22: work date equal to the birth date (age 0 at work start)."""
-    labels = d.take("ac01", people(d) & _has_work(d), count, rng)
-    d.set("ac01", labels, "aac007", d.col("ac01", "aac006")[labels])
+    """P21 P22: work date equal to the birth date (age 0 at work start; never a default date, P24)."""
+    births = d.col("ac01", "aac006")
+    labels = d.take("ac01", people(d) & _has_work(d) & ~member(births, PLACEHOLDER_DATES), count, rng)
+    d.set("ac01", labels, "aac007", births[labels])
     d.hit("ac01", labels, "P21", "P22")
 
 
 def child_labour(d: Draft, rng: np.random.Generator, count: int) -> None:
-    """P22: work started at 12 (earlier than the real date, so W07 still holds)."""
-    labels = d.take("ac01", people(d) & _has_work(d), count, rng)
-    d.set("ac01", labels, "aac007", d8_text(add_years(dates(d.facts, "birth")[labels], 12)))
+    """P22: work started at 12 (earlier than the real date, so W07 still holds; never a default date, P24)."""
+    at_twelve = d8_text(add_years(dates(d.facts, "birth"), 12))
+    labels = d.take("ac01", people(d) & _has_work(d) & ~member(at_twelve, PLACEHOLDER_DATES), count, rng)
+    d.set("ac01", labels, "aac007", at_twelve[labels])
     d.hit("ac01", labels, "P22")
 
 
