@@ -45,7 +45,9 @@ def _checked_age(d: Draft) -> np.ndarray:
 
 
 def _recategorise(d: Draft, rng: np.random.Generator, count: int, category: str, rule: str) -> None:
-    persons = d.take("ac01", retirees(d, categories="2"), count, rng)
+    """Normal retirees who started work after 1949 (a rare few of a million started before: they would qualify)."""
+    after = np.array([w is not None and w >= param("founding_date").value for w in d.col("ac01", "aac007")])
+    persons = d.take("ac01", retirees(d, categories="2") & after, count, rng)
     d.set("ic10", d.ic10_of[persons], "aic161", category)
     d.hit("ic10", d.ic10_of[persons], rule)
 
