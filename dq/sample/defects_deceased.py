@@ -22,7 +22,7 @@ from dq.sample.draft import Draft
 from dq.sample.frames import digits_text, frame, join_text, member
 from dq.sample.kinds import kind
 from dq.sample.people import ACTIVE, DEAD_RETIRED, STOPPED, dates
-from dq.sample.period import add_years, d8_text, month_start, random_day_in, to_months, ym_text
+from dq.sample.period import add_years, d8_text, month_start, random_day_in, to_months, ym_index, ym_text
 
 def _alive(d: Draft) -> np.ndarray:
     return d.col("ac01", "aac060") != param("dead").value
@@ -44,9 +44,16 @@ def _mortal(d: Draft) -> np.ndarray:
     return people(d) & _alive(d) & (after < d.period.months)
 
 
-def _ended(d: Draft, rng: np.random.Generator, count: int) -> np.ndarray:
-    """Living persons whose insurance ended and who have no relation in normal insurance."""
-    return d.take("ac01", _mortal(d) & _status(d, STOPPED) & ~_normal_relation(d), count, rng)
+def _ended(d: Draft, rng: np.random.Generator, count: int, pool: np.ndarray | bool = True) -> np.ndarray:
+    """Living persons (of `pool`) whose insurance ended and who have no relation in normal insurance."""
+    return d.take("ac01", pool & _mortal(d) & _status(d, STOPPED) & ~_normal_relation(d), count, rng)
+
+
+def _paid_retirees(d: Draft) -> np.ndarray:
+    """Persons with a retirement record whose benefit is payable (IC10.AAE116 = 1)."""
+    paid = d.ic10_of >= 0
+    paid[paid] = d.col("ic10", "aae116")[d.ic10_of[paid]] == "1"
+    return paid
 
 
 def _death_days(d: Draft, rng: np.random.Generator, persons: np.ndarray) -> np.ndarray:
@@ -78,7 +85,7 @@ def _register_death(d: Draft, rng: np.random.Generator, persons: np.ndarray, dea
     }))
 
 
-def _listed(d: Draft, rng: np.random.Generator, persons: np.ndarray, event: np.ndarray) -> None:
+def _listed(d: Draft, persons: np.ndarray, event: np.ndarray) -> None:
     """The persons' numbers on the civil-affairs cremation list (ext_death) with these death days."""
     d.append("ext_death", frame("ext_death", {
         "id_no": d.col("ac01", "aac002")[persons], "name": d.col("ac01", "aac003")[persons],
@@ -109,10 +116,8 @@ def death_before_birth(d: Draft, rng: np.random.Generator, count: int) -> None:
 
 def death_before_insured(d: Draft, rng: np.random.Generator, count: int) -> None:
     """X03: the death date 1–12 months before the first insured month (still after the birth)."""
-    pool = _mortal(d) & _status(d, STOPPED) & ~_normal_relation(d)
     first = d.facts["first_m"].to_numpy()
-    born = to_months(dates(d.facts, "birth"))
-    persons = d.take("ac01", pool & (first - born > 24), count, rng)
+    persons = _ended(d, rng, count, first - to_months(dates(d.facts, "birth")) > 24)
     _register_death(d, rng, persons, _death_days(d, rng, persons))
     d.set("ac01", persons, "aae138", d8_text(month_start(first[persons] - rng.integers(1, 13, count))))
     d.hit("ac01", persons, "X03")
@@ -158,16 +163,16 @@ def dead_still_paid(d: Draft, rng: np.random.Generator, count: int) -> None:
     of their own (M13 reads the dead among shared ones). His payments of the months after the death are paid
     (M03), to him as payee (M12)."""
     shared = _shared_accounts(d)
-    paid = d.ic10_of >= 0
-    paid[paid] = (d.col("ic10", "aae116")[d.ic10_of[paid]] == "1") & ~shared[d.ic10_of[paid]]
-    persons = d.take("ac01", _mortal(d) & paid, count, rng)
+    own_account = d.ic10_of >= 0
+    own_account[own_account] = ~shared[d.ic10_of[own_account]]
+    persons = d.take("ac01", _mortal(d) & _paid_retirees(d) & own_account, count, rng)
     death = _death_days(d, rng, persons)
     _register_death(d, rng, persons, death)
     d.hit("ac01", persons, "X08")
     d.hit("ac01", persons[_normal_relation(d)[persons]], "X07")
     after = _paid_after(d, persons, death)
     d.hit("ac82", after, "M03")
-    own = id_bodies(d.col("ac82", "aae136")[after]) == id_bodies(d.col("ac01", "aac002")[_payee_of(d, after)])
+    own = id_bodies(d.col("ac82", "aae136")[after]) == id_bodies(d.col("ac01", "aac002")[d.persons_of(d.col("ac82", "aac001")[after])])
     d.hit("ac82", after[own], "M12")
 
 
@@ -195,11 +200,9 @@ def centenarian_alive(d: Draft, rng: np.random.Generator, count: int) -> None:
 def listed_and_paid(d: Draft, rng: np.random.Generator, count: int) -> None:
     """M01 and M02: a retiree still alive here and still paid, whose number the cremation list shows dead 2–6
     months ago."""
-    paid = d.ic10_of >= 0
-    paid[paid] = d.col("ic10", "aae116")[d.ic10_of[paid]] == "1"
-    persons = d.take("ac01", people(d) & _alive(d) & paid, count, rng)
+    persons = d.take("ac01", people(d) & _alive(d) & _paid_retirees(d), count, rng)
     months = d.period.months - rng.integers(2, 7, count)
-    _listed(d, rng, persons, random_day_in(months, rng))
+    _listed(d, persons, random_day_in(months, rng))
     d.hit("ac01", persons, "M01", "M02")
 
 
@@ -207,13 +210,8 @@ def listed_alive(d: Draft, rng: np.random.Generator, count: int) -> None:
     """M02: a worker (no benefit) alive here whose number the cremation list shows dead."""
     persons = d.take("ac01", people(d) & _alive(d) & (d.col("ac01", "aac084") != "1"), count, rng)
     today = np.datetime64(d.period.today, "D")
-    _listed(d, rng, persons, today - rng.integers(30, 1500, count).astype("m8[D]"))
+    _listed(d, persons, today - rng.integers(30, 1500, count).astype("m8[D]"))
     d.hit("ac01", persons, "M02")
-
-
-def _payee_of(d: Draft, payments: np.ndarray) -> np.ndarray:
-    """The ac01 label of each payment's person (AC82.AAC001)."""
-    return pd.Index(d.col("ac01", "aac001")).get_indexer(d.col("ac82", "aac001")[payments])
 
 
 def _paid_after(d: Draft, persons: np.ndarray, death: np.ndarray) -> np.ndarray:
@@ -222,12 +220,8 @@ def _paid_after(d: Draft, persons: np.ndarray, death: np.ndarray) -> np.ndarray:
     numbers = d.col("ac82", "aac001")
     mine = np.flatnonzero(member(numbers, month.index.to_numpy()))
     paid = (d.col("ac82", "aae117")[mine] == "1") & (d.col("ac82", "aae019")[mine].astype(float) > 0)
-    later = np.array([_month_of(ym) for ym in d.col("ac82", "aae003")[mine]]) > month.reindex(numbers[mine]).to_numpy()
+    later = np.array([ym_index(ym) for ym in d.col("ac82", "aae003")[mine]]) > month.reindex(numbers[mine]).to_numpy()
     return mine[paid & later]
-
-
-def _month_of(ym: str) -> int:
-    return int(ym[:4]) * 12 + int(ym[4:6]) - 1
 
 
 def _on_death_list(d: Draft, persons: np.ndarray) -> np.ndarray:
@@ -282,7 +276,7 @@ def _funeral_cap(d: Draft, month: np.ndarray) -> np.ndarray:
 def funeral_over_cap(d: Draft, rng: np.random.Generator, count: int) -> None:
     """X10: a funeral subsidy paid in the death month above twice last year's monthly resident income, or a
     lump survivor benefit recorded negative (no payee: a relative collected it)."""
-    rule_from = _month_of(str(param("survivor_rule_from").value))
+    rule_from = ym_index(param("survivor_rule_from").value)
     persons = _dead_retirees(d, rng, count, d.period.months - 2, rule_from)
     month = to_months(dates(d.facts, "death")[persons])
     over, negative = parts(np.arange(count), 2)
@@ -321,9 +315,7 @@ def paid_after_death_unrecovered(d: Draft, rng: np.random.Generator, count: int)
 
 def payee_dead(d: Draft, rng: np.random.Generator, count: int) -> None:
     """M12: a living retiree's latest payment collected under the number of someone who died before that month."""
-    paid = d.ic10_of >= 0
-    paid[paid] = d.col("ic10", "aae116")[d.ic10_of[paid]] == "1"
-    retirees = d.take("ac01", people(d) & _alive(d) & paid, count, rng)
+    retirees = d.take("ac01", people(d) & _alive(d) & _paid_retirees(d), count, rng)
     dead = np.flatnonzero(_unchanged_dead(d) & (to_months(dates(d.facts, "death")) < d.period.months - 1))
     if len(dead) < count:
         raise RuntimeError(f"只有 {len(dead)} 名死亡人员可作冒领领取人缺陷, 需要 {count}")

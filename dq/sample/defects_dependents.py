@@ -19,7 +19,7 @@ from dq.sample.frames import frame, join_text, member
 from dq.sample.kinds import kind
 from dq.sample.persona import IdFactory, chinese_names
 from dq.sample.people import dates
-from dq.sample.period import add_years, d8_int, d8_text, to_months, ym_text
+from dq.sample.period import add_years, d8_days, d8_int, d8_text, to_months, ym_text
 
 SPOUSE, CHILD, PARENT = "1", "2", "3"
 HOSTED, HOSTED_ALONE, SHARE = 3, 6, 0.1
@@ -74,10 +74,6 @@ def _birth(d: Draft, persons: np.ndarray) -> np.ndarray:
 
 def _male(d: Draft, persons: np.ndarray) -> np.ndarray:
     return d.facts["male"].to_numpy()[persons]
-
-
-def _days(d8: np.ndarray) -> np.ndarray:
-    return np.array([f"{t[:4]}-{t[4:6]}-{t[6:]}" for t in d8], dtype="M8[D]")
 
 
 def fresh_ids(d: Draft, rng: np.random.Generator, birth: np.ndarray, male: np.ndarray) -> np.ndarray:
@@ -181,7 +177,7 @@ def dependent_id_mismatch(d: Draft, rng: np.random.Generator, count: int) -> Non
     def edit(rows: dict[str, np.ndarray]) -> None:
         sex, birth = parts(np.arange(count), 2)
         rows["aac004_gy"][sex] = np.where(rows["aac004_gy"][sex] == "1", "2", "1")
-        rows["aac006_gy"][birth] = d8_text(_days(rows["aac006_gy"][birth]) - np.timedelta64(1, "D"))
+        rows["aac006_gy"][birth] = d8_text(d8_days(rows["aac006_gy"][birth]) - np.timedelta64(1, "D"))
         rows["yac520"][:] = "1"
     d.hit("ac62", _spouses(d, rng, count, edit), "F03")
 

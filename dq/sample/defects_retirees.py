@@ -21,7 +21,7 @@ from dq.sample.frames import frame
 from dq.sample.kinds import kind
 from dq.sample.people import RETIRED, dates
 from dq.sample.period import (
-    HORIZON, d8_int, d8_text, legal_ret_months, month_start, random_day_in, to_months, ym_text,
+    HORIZON, d8_int, d8_text, legal_ret_months, month_start, random_day_in, to_months, ym_index, ym_text,
 )
 from dq.sample.reference import PARAMS_FILE, account_rate, average_wage, unit_rate
 
@@ -30,10 +30,6 @@ from dq.sample.reference import PARAMS_FILE, account_rate, average_wage, unit_ra
 def param(name: str) -> Any:
     """A parameter of the sample city's file (national values with the province's over them)."""
     return load_params(PARAMS_FILE).values[name]
-
-
-def _months(ym: str) -> int:
-    return int(ym[:4]) * 12 + int(ym[4:6]) - 1
 
 
 def full_years(birth_d8: np.ndarray, ref_d8: np.ndarray) -> np.ndarray:
@@ -255,7 +251,7 @@ def deemed_months_beyond_start(d: Draft, rng: np.random.Generator, count: int) -
     """R14: 视同 months 1–24 more than the months from work start to the individual-contribution start (retired
     before 2006); where the months held now exceed the service, R15."""
     work_m = _work_months(d)
-    start = _months(param("indiv_contrib_start_ym").value)
+    start = ym_index(param("indiv_contrib_start_ym").value)
     has_work = ~np.isnat(dates(d.facts, "work"))
     persons = d.take("ac01", retirees(d) & _before_new_rules(d) & has_work & (work_m < start), count, rng)
     rows = d.ic10_of[persons]
@@ -286,7 +282,7 @@ def contribution_rows(d: Draft, owner: np.ndarray, month: np.ndarray, handled: n
     rate = unit_rate(month)
     personal, employer = np.round(base * 0.08, 2), np.round(base * rate, 2)
     unit_share = np.round(base * (account_rate(month // 12) - 0.08), 2)
-    from_unit = np.where(month >= _months(param("account_from").value), unit_share, 0.0)
+    from_unit = np.where(month >= ym_index(param("account_from").value), unit_share, 0.0)
     paid = d8_text(handled)
     return frame("ac43", {
         "row_id": d.next_labels("ac43", len(month)) + 1, "aac001": d.col("ac01", "aac001")[owner],

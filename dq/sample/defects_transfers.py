@@ -22,14 +22,7 @@ from dq.sample.draft import Draft
 from dq.sample.frames import digits_text, frame, join_text, member, pick
 from dq.sample.kinds import kind
 from dq.sample.people import ACTIVE
-from dq.sample.period import (
-    as_days,
-    d8_text,
-    month_end,
-    month_start,
-    random_day_in,
-    to_months,
-)
+from dq.sample.period import d8_days, d8_text, month_end, month_start, random_day_in, to_months, ym_index
 from dq.sample.reference import average_wage
 
 OUT, IN = "1", "2"
@@ -37,18 +30,9 @@ SCHEME = "110"
 Edit = Callable[[pd.DataFrame], None]  # changes copied rows in place
 
 
-def _days(d8: np.ndarray) -> np.ndarray:
-    return as_days(pd.to_datetime(pd.Series(d8), format="%Y%m%d").to_numpy())
-
-
 def _unchanged(d: Draft) -> np.ndarray:
     """The clean city's transfer records no kind has changed (a copy of one is clean but for its defect)."""
     return ~d.used.setdefault("ic90", np.zeros(len(d.tables["ic90"]), bool))
-
-
-def _persons(d: Draft, numbers: np.ndarray) -> np.ndarray:
-    """ac01 labels of the persons with these 个人编号 (AAC001), in order."""
-    return pd.Index(d.col("ac01", "aac001")).get_indexer(numbers)
 
 
 def _take(d: Draft, rng: np.random.Generator, pool: np.ndarray, count: int) -> np.ndarray:
@@ -108,12 +92,12 @@ def _local_detail(d: Draft, rng: np.random.Generator, count: int, after: int = 0
     """Transfers out, each given its last 2–6 months of contributions before the transfer's end in ac43 (paid in
     full, at the person's unit) and made to agree with them (start, months, pooled fund at its rate, total); with
     `after`, that many more months after the end, not paid in full (only Z13 reads those)."""
-    end = to_months(_days(d.col("ic90", "aae031")))
-    since = _month_index(param("pool_transfer_from").value)
+    end = to_months(d8_days(d.col("ic90", "aae031")))
+    since = ym_index(param("pool_transfer_from").value)
     pool = ((d.col("ic90", "eac071") == OUT) & (end + after < d.period.months - 11) & (end - 6 >= since)
             & (d.col("ic90", "aae201") >= 6))
     chosen = _take(d, rng, pool, count)
-    persons = _persons(d, d.col("ic90", "aac001")[chosen])
+    persons = d.persons_of(d.col("ic90", "aac001")[chosen])
     spans = rng.integers(2, 7, count)
     rows_each = spans + after
     owner = np.repeat(persons, rows_each)
@@ -128,11 +112,6 @@ def _local_detail(d: Draft, rng: np.random.Generator, count: int, after: int = 0
     d.set("ic90", chosen, "aae201", spans)
     _set_pooled(d, chosen, np.round(param("pool_transfer_rate").value * paid.reindex(persons).to_numpy(), 2))
     return chosen
-
-
-def _month_index(ym: object) -> int:
-    text = str(ym)
-    return int(text[:4]) * 12 + int(text[4:6]) - 1
 
 
 def _units(d: Draft, persons: np.ndarray) -> np.ndarray:
@@ -280,11 +259,11 @@ def bad_interval(d: Draft, rng: np.random.Generator, count: int) -> None:
     """Z12: the interval starts after it ends, ends after the transfer, or starts before the first insured month."""
     def edit(rows: pd.DataFrame) -> None:
         late_start, late_end, early = parts(np.arange(count), 3)
-        end, when = _days(rows["aae031"].to_numpy()), _days(rows["aae035"].to_numpy())
+        end, when = d8_days(rows["aae031"].to_numpy()), d8_days(rows["aae035"].to_numpy())
         shift = rng.integers(1, 60, count).astype("m8[D]")
         _column(rows, "aae030", late_start, d8_text((end + shift)[late_start]))
         _column(rows, "aae031", late_end, d8_text((when + shift)[late_end]))
-        first = d.facts["first_m"].to_numpy()[_persons(d, rows["aac001"].to_numpy())]
+        first = d.facts["first_m"].to_numpy()[d.persons_of(rows["aac001"].to_numpy())]
         _column(rows, "aae030", early, d8_text(month_start(first - rng.integers(1, 25, count))[early]))
     _copies(d, rng, count, "Z12", edit)
 

@@ -76,6 +76,10 @@ class Draft:
         has = self._rows_start[1:] > self._rows_start[:-1]
         return np.where(has, self._rows_order[np.minimum(self._rows_start[:-1], len(self._rows_order) - 1)], -1)
 
+    def persons_of(self, numbers: np.ndarray) -> np.ndarray:
+        """ac01 labels of the clean city's persons with these 个人编号 (AAC001), in order (-1 where none)."""
+        return pd.Index(self.col("ac01", "aac001")).get_indexer(numbers)
+
     def free(self, entity: str) -> np.ndarray:
         return ~self.used[entity]
 

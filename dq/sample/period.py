@@ -87,6 +87,17 @@ def random_day_in(months: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return month_start(months) + offsets.astype("m8[D]")
 
 
+def ym_index(ym: object) -> int:
+    """A YYYYMM value (text or number, e.g. a parameter) as a month index like `to_months` gives."""
+    text = str(ym)
+    return int(text[:4]) * 12 + int(text[4:6]) - 1
+
+
+def d8_days(d8: np.ndarray) -> np.ndarray:
+    """YYYYMMDD texts of real dates as days."""
+    return np.array([f"{t[:4]}-{t[4:6]}-{t[6:8]}" for t in d8], dtype="M8[D]")
+
+
 def d8_int(days: np.ndarray) -> np.ndarray:
     days = as_days(days)
     months = to_months(days)
